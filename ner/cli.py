@@ -1,0 +1,163 @@
+"""The `ner` command line: train, evaluate, cross-validate, export, extract."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from .labelstudio import AnnotationError
+
+EPILOG_WIDTH = 100
+
+
+def _fail(message: str) -> None:
+    raise click.ClickException(message)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": EPILOG_WIDTH})
+def main() -> None:
+    """Find METRIC, AMOUNT, GROWTH_RATE, PROJECT and ORG entities in Chinese government work reports.
+
+    \b
+    Example:
+      ner extract seeds/000_3db76ea840e11b26.txt
+    """
+
+
+def _load_docs(data: str):
+    from .labelstudio import load_documents
+
+    try:
+        return load_documents(data)
+    except (AnnotationError, FileNotFoundError) as exc:
+        _fail(str(exc))
+
+
+@main.command()
+@click.option("--config", "config_path", required=True, type=click.Path(exists=True, dir_okay=False), help="YAML config from configs/.")
+@click.option("--data", default="annotations", show_default=True, help="Label Studio export file or folder.")
+@click.option("--out", type=click.Path(file_okay=False), help="Output model directory [default: models/<config name>].")
+@click.option("--dev-docs", type=int, help="Override the number of documents held out for early stopping.")
+@click.option("--epochs", type=int, help="Override the number of epochs.")
+def train(config_path: str, data: str, out: str | None, dev_docs: int | None, epochs: int | None) -> None:
+    """Fine-tune an encoder on Label Studio annotations and save a model directory.
+
+    \b
+    Example:
+      ner train --config configs/m3e-small.yaml --data annotations/ --out models/m3e-small
+    """
+    from dataclasses import replace
+
+    from .config import TrainConfig
+    from .evaluate import format_table
+    from .train import save_model, train as run_train
+
+    cfg = TrainConfig.from_yaml(config_path)
+    if dev_docs is not None:
+        cfg = replace(cfg, dev_docs=dev_docs)
+    if epochs is not None:
+        cfg = replace(cfg, epochs=epochs)
+    docs = _load_docs(data)
+    out = out or f"models/{Path(config_path).stem}"
+    try:
+        result = run_train(cfg, docs)
+    except FileNotFoundError as exc:
+        _fail(str(exc))
+    n_spans = sum(len(d.spans) for d in docs)
+    save_model(result, out, f"{len(docs)} documents, {n_spans} spans from {data}")
+    if result.dev_scores:
+        click.echo(format_table(result.dev_scores["span"], "dev, exact character spans"))
+    click.echo(f"saved {out} ({result.seconds:.0f} s)")
+
+
+@main.command()
+@click.option("--model", required=True, type=click.Path(exists=True), help="Model directory or exported bundle.")
+@click.option("--data", required=True, help="Label Studio export file or folder with gold labels.")
+@click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
+def evaluate(model: str, data: str, as_json: bool) -> None:
+    """Score a model on gold documents: seqeval (IOB2, strict) and exact character-span F1.
+
+    \b
+    Example:
+      ner evaluate --model models/default --data annotations/provincial.json
+    """
+    from .evaluate import evaluate as run_evaluate, format_table
+
+    docs = _load_docs(data)
+    scores = run_evaluate(_tagger_for(model), docs)
+    if as_json:
+        click.echo(json.dumps(scores, indent=2))
+        return
+    click.echo(format_table(scores["seqeval"], "seqeval (IOB2, strict)"))
+    click.echo()
+    click.echo(format_table(scores["span"], "exact character spans"))
+
+
+def _tagger_for(model: str):
+    """A WindowedTagger for a PyTorch model directory or an exported ONNX bundle."""
+    path = Path(model)
+    if (path / "manifest.json").exists():
+        from .inference import Extractor
+
+        return Extractor(path).tagger
+    from .train import load_model, torch_tagger
+
+    m, tok, cfg = load_model(path)
+    return torch_tagger(m, tok, cfg)
+
+
+@main.command()
+@click.option("--config", "config_path", required=True, type=click.Path(exists=True, dir_okay=False), help="YAML config from configs/.")
+@click.option("--data", default="annotations", show_default=True, help="Label Studio export file or folder.")
+@click.option("--folds", type=click.Choice(["docs"]), default="docs", show_default=True, help="Fold scheme: one fold per document.")
+@click.option("--only", multiple=True, help="Run only the folds holding out these document ids (repeatable).")
+@click.option("--epochs", type=int, help="Override the number of epochs.")
+@click.option("--out", type=click.Path(dir_okay=False), help="Write the full results as JSON here.")
+def cv(config_path: str, data: str, folds: str, only: tuple[str, ...], epochs: int | None, out: str | None) -> None:
+    """Leave-one-document-out cross-validation: per-fold and mean per-label exact-span F1.
+
+    \b
+    Example:
+      ner cv --config configs/m3e-small.yaml --folds docs --out runs/cv.json
+    """
+    from dataclasses import replace
+
+    from .config import TrainConfig
+    from .crossval import cross_validate
+    from .evaluate import format_table
+    from .labels import LABELS
+
+    cfg = TrainConfig.from_yaml(config_path)
+    if epochs is not None:
+        cfg = replace(cfg, epochs=epochs)
+    docs = _load_docs(data)
+    unknown = set(only) - {d.id for d in docs}
+    if unknown:
+        _fail(f"unknown document id(s): {', '.join(sorted(unknown))}")
+
+    def report(doc_id: str, s: dict) -> None:
+        cells = " ".join(f"{s[label]['f1']:.3f}" for label in (*LABELS, "overall"))
+        click.echo(f"fold {doc_id:<28} {cells}  ({s['seconds']:.0f} s)")
+        if out:
+            with Path(out).with_suffix(".partial.jsonl").open("a") as f:
+                f.write(json.dumps({doc_id: s}) + "\n")
+
+    click.echo(f"{'':<33} " + " ".join(f"{label[:6]:>6}" for label in (*LABELS, "all")))
+    try:
+        result = cross_validate(cfg, docs, only=list(only) or None, on_fold=report)
+    except FileNotFoundError as exc:
+        _fail(str(exc))
+    click.echo()
+    click.echo(format_table(result["pooled"], "pooled over held-out documents, exact character spans"))
+    click.echo()
+    click.echo("mean per-fold F1: " + ", ".join(f"{k} {v:.3f}" for k, v in result["mean_per_label_f1"].items()))
+    if out:
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        Path(out).write_text(json.dumps({"config": cfg.to_dict(), **result}, indent=2))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

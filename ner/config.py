@@ -1,0 +1,45 @@
+"""Training configuration: a YAML file in configs/, read into a dataclass (unknown keys are errors)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+import yaml
+
+
+@dataclass
+class TrainConfig:
+    base_model: str = "models/base/m3e-small"  # local path or hub id
+    max_length: int = 256  # tokens per window, [CLS]/[SEP] included
+    overlap: int = 32  # tokens shared by neighbouring windows
+    learning_rate: float = 2e-4
+    epochs: int = 30
+    batch_size: int = 8
+    warmup_ratio: float = 0.1
+    weight_decay: float = 0.01
+    dropout: float = 0.1
+    dev_docs: int = 2  # documents held out for early stopping; 0 trains on all for `epochs`
+    patience: int = 5  # epochs without dev F1 gain before stopping
+    seed: int = 13
+    threads: int = 0  # torch intra-op threads; 0 leaves torch's default
+
+    @classmethod
+    def from_yaml(cls, path: str | Path) -> "TrainConfig":
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        if not isinstance(data, dict):
+            raise ValueError(f"{path}: expected a mapping of settings")
+        known = {f.name: f.type for f in fields(cls)}
+        unknown = sorted(set(data) - set(known))
+        if unknown:
+            raise ValueError(f"{path}: unknown setting(s) {', '.join(unknown)}; known: {', '.join(known)}")
+        cfg = cls(**data)
+        for f in fields(cls):
+            default = getattr(cls, f.name)
+            value = getattr(cfg, f.name)
+            if isinstance(default, (int, float)) and not isinstance(value, (int, float)):
+                raise ValueError(f"{path}: {f.name} must be a number, got {value!r}")
+        return cfg
+
+    def to_dict(self) -> dict:
+        return asdict(self)

@@ -1,0 +1,59 @@
+"""The model card (README.md) written next to every trained model and bundle."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .config import TrainConfig
+
+LICENCE = (
+    "Derived from moka-ai/m3e-small, which is released for research / non-commercial use only; "
+    "this model inherits that licence. Train from another base (configs/bert-base-chinese.yaml, "
+    "configs/chinese-roberta-wwm-ext.yaml, configs/rbt3.yaml) for commercial use."
+)
+
+
+def licence_for(base_model: str) -> str:
+    if "m3e" in base_model:
+        return LICENCE
+    return f"Inherits the licence of the base model {base_model}."
+
+
+def _score_table(scores: dict) -> list[str]:
+    rows = ["| label | precision | recall | F1 | support |", "|---|---|---|---|---|"]
+    for label, s in scores.items():
+        rows.append(f"| {label} | {s['precision']:.3f} | {s['recall']:.3f} | {s['f1']:.3f} | {int(s['support'])} |")
+    return rows
+
+
+def write_model_card(out: Path, cfg: TrainConfig, metrics: dict, data_desc: str) -> None:
+    lines = [
+        "# Entity tagger for Chinese government work reports",
+        "",
+        "Token classification (IOB2) for METRIC, AMOUNT, GROWTH_RATE, PROJECT and ORG.",
+        "",
+        f"- Base model: `{cfg.base_model}`",
+        f"- Data: {data_desc}",
+        f"- Training documents: {len(metrics.get('train_documents', []))}; "
+        f"dev documents: {', '.join(metrics.get('dev_documents', [])) or 'none'}",
+        f"- Recipe: lr {cfg.learning_rate}, {cfg.epochs} epochs max, batch {cfg.batch_size}, "
+        f"windows of {cfg.max_length} tokens, seed {cfg.seed}",
+        f"- Training time: {metrics.get('train_seconds', 0):.0f} s",
+        "",
+        "## Licence",
+        "",
+        licence_for(cfg.base_model),
+        "",
+    ]
+    if metrics.get("dev"):
+        lines += ["## Dev scores (exact character spans)", "", *_score_table(metrics["dev"]["span"]), ""]
+    if metrics.get("cv"):
+        lines += [
+            "## Leave-one-document-out cross-validation (exact character spans, pooled)",
+            "",
+            *_score_table(metrics["cv"]["pooled"]),
+            "",
+            f"Mean of per-document F1: {metrics['cv']['mean_f1']:.3f}",
+            "",
+        ]
+    (out / "README.md").write_text("\n".join(lines), encoding="utf-8")

@@ -1,0 +1,101 @@
+"""Run a token-classification model over texts of any length and decode entities.
+
+The model is only a function from padded id batches to logits, so the same path serves the
+PyTorch model during evaluation and the ONNX Runtime session in production. Texts are cut into
+overlapping windows; windows of all texts are sorted by length and batched (little padding);
+each token takes its prediction from the window in which it sits farthest from an edge, so an
+entity that crosses a window boundary comes out once and whole.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import numpy as np
+
+from .align import tags_to_spans
+from .encoding import encode_texts
+from .entity import Entity
+from .windows import plan_windows
+
+LogitsFn = Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+
+@dataclass
+class TaggedText:
+    """Per-token predictions for one text, before and after decoding."""
+
+    offsets: list[tuple[int, int]]
+    tags: list[str]
+    entities: list[Entity]
+
+
+class WindowedTagger:
+    def __init__(
+        self,
+        tokenizer,
+        tags: Sequence[str],
+        logits_fn: LogitsFn,
+        max_length: int = 256,
+        overlap: int = 64,
+        batch_size: int = 16,
+    ):
+        if max_length < 8:
+            raise ValueError("max_length must be at least 8 tokens")
+        self.tokenizer = tokenizer
+        self.tags = list(tags)
+        self.logits_fn = logits_fn
+        self.max_length = max_length
+        self.overlap = overlap
+        self.batch_size = max(1, int(batch_size))
+
+    def tag(self, texts: Sequence[str]) -> list[TaggedText]:
+        encs = encode_texts(self.tokenizer, texts)
+        jobs = []  # (text index, a, b)
+        for t, (text, enc) in enumerate(zip(texts, encs)):
+            for a, b in plan_windows(text, enc.offsets, self.max_length - 2, self.overlap):
+                jobs.append((t, a, b))
+        probs = [np.zeros((len(e.ids), len(self.tags)), dtype=np.float32) for e in encs]
+        best = [np.full(len(e.ids), -1, dtype=np.int64) for e in encs]
+        order = sorted(range(len(jobs)), key=lambda j: jobs[j][2] - jobs[j][1], reverse=True)
+        cls, sep, pad = self.tokenizer.cls_token_id, self.tokenizer.sep_token_id, self.tokenizer.pad_token_id
+        for k in range(0, len(order), self.batch_size):
+            batch = [jobs[j] for j in order[k : k + self.batch_size]]
+            width = max(b - a for _, a, b in batch) + 2
+            ids = np.full((len(batch), width), pad, dtype=np.int64)
+            mask = np.zeros((len(batch), width), dtype=np.int64)
+            for r, (t, a, b) in enumerate(batch):
+                ids[r, : b - a + 2] = [cls, *encs[t].ids[a:b], sep]
+                mask[r, : b - a + 2] = 1
+            logits = np.asarray(self.logits_fn(ids, mask), dtype=np.float32)
+            p = _softmax(logits)
+            for r, (t, a, b) in enumerate(batch):
+                n = len(encs[t].ids)
+                pos = np.arange(a, b)
+                left = pos - a if a > 0 else np.full(b - a, n)
+                right = b - 1 - pos if b < n else np.full(b - a, n)
+                centrality = np.minimum(left, right)
+                take = centrality > best[t][a:b]
+                best[t][a:b][take] = centrality[take]
+                probs[t][a:b][take] = p[r, 1 : b - a + 1][take]
+        out = []
+        for text, enc, pr in zip(texts, encs, probs):
+            idx = pr.argmax(axis=1) if len(pr) else np.zeros(0, dtype=np.int64)
+            tags = [self.tags[i] for i in idx]
+            scores = pr.max(axis=1).tolist() if len(pr) else []
+            entities = [
+                Entity(s.start, s.end, s.label, text[s.start : s.end], round(score, 4))
+                for s, score in tags_to_spans(enc.offsets, tags, scores)
+            ]
+            out.append(TaggedText(enc.offsets, tags, entities))
+        return out
+
+    def extract_batch(self, texts: Sequence[str]) -> list[list[Entity]]:
+        return [t.entities for t in self.tag(texts)]
+
+
+def _softmax(x: np.ndarray) -> np.ndarray:
+    x = x - x.max(axis=-1, keepdims=True)
+    e = np.exp(x)
+    return e / e.sum(axis=-1, keepdims=True)
