@@ -1,6 +1,11 @@
-"""Entities in Chinese government work reports: METRIC, AMOUNT, GROWTH_RATE, PROJECT, ORG."""
+"""Entities in Chinese government work reports: METRIC, AMOUNT, GROWTH_RATE, PROJECT, ORG.
+
+    from ner import extract
+    extract("实现地区生产总值150.06亿元，同比增长18.46%")
+"""
 
 from .entity import Entity
+from .inference import Extractor, extract
 from .labels import LABELS
 
-__all__ = ["Entity", "LABELS"]
+__all__ = ["Entity", "Extractor", "LABELS", "extract"]

@@ -33,13 +33,16 @@ class TrainConfig:
         unknown = sorted(set(data) - set(known))
         if unknown:
             raise ValueError(f"{path}: unknown setting(s) {', '.join(unknown)}; known: {', '.join(known)}")
-        cfg = cls(**data)
-        for f in fields(cls):
-            default = getattr(cls, f.name)
-            value = getattr(cfg, f.name)
-            if isinstance(default, (int, float)) and not isinstance(value, (int, float)):
-                raise ValueError(f"{path}: {f.name} must be a number, got {value!r}")
-        return cfg
+        for name, value in data.items():
+            default = getattr(cls, name)
+            if isinstance(default, float) and isinstance(value, str):
+                try:  # YAML 1.1 reads 1e-4 (no dot) as a string
+                    data[name] = value = float(value)
+                except ValueError:
+                    pass
+            if isinstance(default, (int, float)) and (isinstance(value, bool) or not isinstance(value, (int, float))):
+                raise ValueError(f"{path}: {name} must be a number, got {value!r}")
+        return cls(**data)
 
     def to_dict(self) -> dict:
         return asdict(self)

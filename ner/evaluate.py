@@ -50,8 +50,11 @@ def evaluate(tagger: WindowedTagger, docs: Sequence[Document], labels: Sequence[
 
 def seqeval_scores(y_true: list[list[str]], y_pred: list[list[str]]) -> dict[str, dict[str, float]]:
     report = classification_report(y_true, y_pred, mode="strict", scheme=IOB2, output_dict=True, zero_division=0)
-    out = {k: {m: float(v) for m, v in d.items()} for k, d in report.items() if k in LABELS}
-    out["overall"] = {m: float(v) for m, v in report["micro avg"].items()}
+    def row(d: dict) -> dict[str, float]:
+        return {"precision": float(d["precision"]), "recall": float(d["recall"]), "f1": float(d["f1-score"]), "support": int(d["support"])}
+
+    out = {k: row(d) for k, d in report.items() if k in LABELS}
+    out["overall"] = row(report["micro avg"])
     return out
 
 

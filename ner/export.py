@@ -1,0 +1,146 @@
+"""Export a trained model directory to an ONNX inference bundle, and check the export.
+
+The bundle holds `model.onnx` (fp32, transformer ops fused by onnxruntime's optimiser),
+`model.int8.onnx` (dynamic int8 quantization), the tokenizer, `labels.json`, the model card,
+`verification.json` and a `manifest.json` with every file's sha256.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from .bundle import write_manifest
+from .entity import Document
+from .labels import LABELS
+from .modelcard import write_model_card
+
+TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt")
+PARITY_LIMIT = 1e-4
+
+
+def export_onnx(model, path: Path, opset: int = 17) -> None:
+    """Trace the PyTorch model to ONNX with dynamic batch and sequence axes."""
+    import torch
+
+    ids = torch.randint(106, 7000, (2, 16), dtype=torch.long)
+    mask = torch.ones_like(ids)
+    model.eval()
+    with torch.inference_mode():
+        torch.onnx.export(
+            model,
+            (ids, mask),
+            str(path),
+            input_names=["input_ids", "attention_mask"],
+            output_names=["logits"],
+            dynamic_axes={n: {0: "batch", 1: "sequence"} for n in ("input_ids", "attention_mask", "logits")},
+            opset_version=opset,
+            dynamo=False,
+        )
+
+
+def optimize(src: Path, dst: Path, config) -> None:
+    """Fuse attention, LayerNorm and GELU with onnxruntime's transformer optimiser (still fp32)."""
+    from onnxruntime.transformers.optimizer import optimize_model
+
+    opt = optimize_model(
+        str(src), model_type="bert", num_heads=config.num_attention_heads, hidden_size=config.hidden_size, opt_level=1
+    )
+    opt.save_model_to_file(str(dst))
+
+
+def quantize(src: Path, dst: Path) -> None:
+    import onnx
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    # the fused contrib ops carry no inferred output types; they are all float
+    quantize_dynamic(
+        str(src), str(dst), weight_type=QuantType.QInt8, per_channel=True,
+        extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
+    )
+
+
+def parity(model, onnx_path: Path, tokenizer, texts: Sequence[str]) -> float:
+    """Max absolute difference between PyTorch and ONNX logits on real windows."""
+    import onnxruntime as ort
+    import torch
+
+    session = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
+    enc = tokenizer(list(texts), truncation=True, max_length=128, padding=True, return_tensors="np")
+    ids, mask = enc["input_ids"].astype(np.int64), enc["attention_mask"].astype(np.int64)
+    with torch.inference_mode():
+        ref = model(input_ids=torch.from_numpy(ids), attention_mask=torch.from_numpy(mask)).logits.numpy()
+    got = session.run(["logits"], {"input_ids": ids, "attention_mask": mask})[0]
+    valid = mask.astype(bool)
+    return float(np.abs(ref - got)[valid].max())
+
+
+def agreement(bundle: Path, docs: Sequence[Document]) -> dict:
+    """Entity-level agreement of int8 with fp32 on documents: F1 of int8 taking fp32 as reference,
+    and each precision's exact-span F1 against the gold labels."""
+    from .evaluate import evaluate, span_scores
+    from .inference import Extractor
+    from .entity import Span
+
+    fp32 = Extractor(bundle, precision="fp32", verify=False)
+    int8 = Extractor(bundle, precision="int8", verify=False)
+    texts = [d.text for d in docs]
+    a = fp32.tagger.extract_batch(texts)
+    b = int8.tagger.extract_batch(texts)
+    ref = [(i, Span(e.start, e.end, e.label)) for i, ents in enumerate(a) for e in ents]
+    got = [(i, Span(e.start, e.end, e.label)) for i, ents in enumerate(b) for e in ents]
+    return {
+        "documents": [d.id for d in docs],
+        "int8_vs_fp32_f1": span_scores(ref, got)["overall"]["f1"] if ref or got else 1.0,
+        "fp32_gold_f1": evaluate(fp32.tagger, docs)["span"]["overall"]["f1"],
+        "int8_gold_f1": evaluate(int8.tagger, docs)["span"]["overall"]["f1"],
+    }
+
+
+def export_bundle(
+    model_dir: str | Path,
+    out: str | Path,
+    check_docs: Sequence[Document] = (),
+    keep_fp32: bool = True,
+) -> dict:
+    """Export, optimise, quantise, verify and write the bundle; returns the verification report."""
+    from .train import load_model
+
+    model_dir, out = Path(model_dir), Path(out)
+    model, tokenizer, cfg = load_model(model_dir)
+    if out.exists() and any(out.iterdir()):
+        shutil.rmtree(out)
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        raw = Path(tmp) / "raw.onnx"
+        export_onnx(model, raw)
+        optimize(raw, out / "model.onnx", model.config)
+    quantize(out / "model.onnx", out / "model.int8.onnx")
+    tokenizer.save_pretrained(out)
+    for name in TOKENIZER_FILES:
+        if (model_dir / name).exists() and not (out / name).exists():
+            shutil.copy(model_dir / name, out / name)
+    for name in ("labels.json", "README.md", "train_config.yaml", "metrics.json"):
+        if (model_dir / name).exists():
+            shutil.copy(model_dir / name, out / name)
+    if not (out / "README.md").exists():
+        write_model_card(out, cfg, {}, f"unknown (exported from {model_dir})")
+    sample = [d.text[:300] for d in check_docs[:8]] or ["实现地区生产总值150.06亿元，同比增长18.46%。"]
+    report = {"max_abs_logit_diff": parity(model, out / "model.onnx", tokenizer, sample)}
+    if report["max_abs_logit_diff"] >= PARITY_LIMIT:
+        raise RuntimeError(f"ONNX logits differ from PyTorch by {report['max_abs_logit_diff']:.2e} (limit {PARITY_LIMIT})")
+    tags = [model.config.id2label[i] for i in range(model.config.num_labels)]
+    settings = {"tags": tags, "labels": list(LABELS), "max_length": cfg.max_length, "overlap": cfg.max_length // 4}
+    write_manifest(out, settings)  # provisional, so that the agreement check can load the bundle
+    if check_docs:
+        report.update(agreement(out, check_docs))
+    if not keep_fp32:
+        (out / "model.onnx").unlink()
+    (out / "verification.json").write_text(json.dumps(report, indent=2))
+    write_manifest(out, settings)
+    return report

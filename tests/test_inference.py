@@ -1,0 +1,135 @@
+"""Export → bundle → Extractor on the tiny model: parity, tamper detection, windows, any input."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ner.bundle import BundleError
+from ner.entity import Entity
+from ner.inference import Extractor
+from ner.tagger import WindowedTagger
+
+
+@pytest.fixture(scope="module")
+def extractor(tiny_bundle):
+    return Extractor(tiny_bundle, threads=1)
+
+
+def test_bundle_contents_and_verification(tiny_bundle):
+    manifest = json.loads((tiny_bundle / "manifest.json").read_text())
+    for name in ("model.onnx", "model.int8.onnx", "tokenizer.json", "labels.json", "README.md", "verification.json"):
+        assert name in manifest["files"], name
+    report = json.loads((tiny_bundle / "verification.json").read_text())
+    assert report["max_abs_logit_diff"] < 1e-4
+    assert 0.0 <= report["int8_vs_fp32_f1"] <= 1.0
+
+
+def test_round_trip_extracts_entities_that_point_into_the_text(extractor):
+    text = "实现地区生产总值150.06亿元，同比增长18.46%。公牛集团总部研发大楼项目开工。" * 3
+    entities = extractor.extract(text)
+    assert entities, "a random tiny model still tags something"
+    for e in entities:
+        assert isinstance(e, Entity) and text[e.start : e.end] == e.text and 0 < e.score <= 1
+
+
+def test_fp32_and_int8_both_load(tiny_bundle):
+    text = "工业总产值384.2亿元"
+    assert Extractor(tiny_bundle, precision="fp32").model_file == "model.onnx"
+    assert Extractor(tiny_bundle, precision="int8").model_file == "model.int8.onnx"
+    with pytest.raises(ValueError):
+        Extractor(tiny_bundle, precision="fp16")
+    assert isinstance(Extractor(tiny_bundle).extract(text), list)
+
+
+def test_tampered_bundle_is_refused(tiny_bundle, tmp_path):
+    copy = tmp_path / "copy"
+    shutil.copytree(tiny_bundle, copy)
+    with (copy / "model.int8.onnx").open("r+b") as f:
+        f.seek(2000)
+        byte = f.read(1)
+        f.seek(2000)
+        f.write(bytes([byte[0] ^ 0xFF]))
+    with pytest.raises(BundleError, match="model.int8.onnx does not match"):
+        Extractor(copy)
+    (copy / "labels.json").unlink()
+    with pytest.raises(BundleError, match="labels.json is missing"):
+        Extractor(copy)
+    (copy / "manifest.json").unlink()
+    with pytest.raises(BundleError, match="no manifest.json"):
+        Extractor(copy)
+
+
+@pytest.mark.parametrize("text", ["", " ", "\n\n", "年"])
+def test_empty_and_tiny_inputs(extractor, text):
+    entities = extractor.extract(text)
+    assert all(text[e.start : e.end] == e.text for e in entities)
+    if not text.strip():
+        assert entities == []
+
+
+def test_huge_input(extractor):
+    text = ("全年实现地区生产总值150.06亿元，同比增长18.46%。\n" * 8000)[:200_000]
+    entities = extractor.extract(text)
+    assert all(text[e.start : e.end] == e.text for e in entities)
+    assert all(a.end <= b.start for a, b in zip(entities, entities[1:]))
+
+
+def test_extract_batch_matches_extract(tiny_bundle):
+    # fp32: padding is masked out, so batching changes nothing (dynamic int8 computes activation
+    # scales per batch, so there the scores may move in the last digits)
+    fp32 = Extractor(tiny_bundle, precision="fp32", threads=1)
+    texts = ["规上工业总产值216.4亿元", "", "同比增长30.8%和32.1%。" * 40]
+    batched = fp32.extract_batch(texts, batch_size=2)
+    single = [fp32.extract(t) for t in texts]
+    assert [[(e.start, e.end, e.label) for e in x] for x in batched] == [[(e.start, e.end, e.label) for e in x] for x in single]
+    assert [e.score for x in batched for e in x] == pytest.approx([e.score for x in single for e in x], abs=1e-3)
+    with pytest.raises(TypeError):
+        fp32.extract_batch("not a list")
+
+
+def test_pdf_style_text_with_newlines_and_full_width(extractor):
+    text = "地区生产\n总值１５０．０６亿元，同\r\n比增长１８．４６％"
+    assert all(text[e.start : e.end] == e.text for e in extractor.extract(text))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(max_size=400))
+def test_offsets_hold_on_arbitrary_unicode(extractor, text):
+    for e in extractor.extract(text):
+        assert 0 <= e.start < e.end <= len(text)
+        assert text[e.start : e.end] == e.text
+
+
+def _digit_tagger(tokenizer, max_length):
+    """A 'model' that tags runs of digit tokens as AMOUNT using only the context inside its window,
+    so a window that starts inside a number would see a fresh B- there."""
+    tags = ["O", "B-AMOUNT", "I-AMOUNT"]
+    digit_ids = {i for t, i in tokenizer.get_vocab().items() if t.strip("#").isdigit()}
+
+    def logits(ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        out = np.zeros((*ids.shape, 3), dtype=np.float32)
+        for r in range(ids.shape[0]):
+            for c in range(ids.shape[1]):
+                if ids[r, c] in digit_ids:
+                    out[r, c, 2 if c > 1 and ids[r, c - 1] in digit_ids else 1] = 10
+                else:
+                    out[r, c, 0] = 10
+        return out
+
+    return WindowedTagger(tokenizer, tags, logits, max_length=max_length, overlap=12)
+
+
+def test_entity_across_a_window_boundary_comes_out_once_and_whole(tokenizer):
+    tagger = _digit_tagger(tokenizer, max_length=32)
+    # 40 characters of filler, then a 1-character-per-token number that straddles the first cut
+    number = " ".join("1234567890")
+    text = "年" * 25 + number + "年" * 25
+    (tagged,) = tagger.tag([text])
+    amounts = [e for e in tagged.entities if e.label == "AMOUNT"]
+    assert [(e.start, e.end) for e in amounts] == [(25, 25 + len(number))]

@@ -1,0 +1,111 @@
+"""One real training run on the tiny model: it trains, saves, reloads; and the CLI around it."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from ner.cli import main
+from ner.config import TrainConfig
+from ner.entity import Document
+from ner.train import load_model, resolve_base_model, save_model, split_documents, train
+
+
+@pytest.fixture(scope="module")
+def small_docs(gold_docs):
+    """Two short documents cut from the gold data (spans that fit are kept)."""
+    out = []
+    for doc in gold_docs[:3]:
+        n = 600
+        out.append(Document(doc.id, doc.text[:n], [s for s in doc.spans if s.end <= n]))
+    return out
+
+
+def test_training_runs_saves_and_reloads(tiny_model, small_docs, tmp_path):
+    cfg = TrainConfig(base_model=str(tiny_model), max_length=64, overlap=8, epochs=2, batch_size=4, dev_docs=1, learning_rate=1e-3)
+    result = train(cfg, small_docs, progress=False)
+    assert len(result.history) == 2 and all("dev_f1" in h for h in result.history)
+    assert len(result.dev_docs) == 1 and result.dev_docs[0] not in result.train_docs
+    out = save_model(result, tmp_path / "m", "test data")
+    for name in ("model.safetensors", "config.json", "tokenizer.json", "labels.json", "train_config.yaml", "metrics.json", "README.md"):
+        assert (out / name).exists(), name
+    assert not list(out.glob("*.bin")), "no pickled weights"
+    model, tokenizer, cfg2 = load_model(out)
+    assert cfg2 == cfg and model.config.num_labels == 11
+    card = (out / "README.md").read_text()
+    assert "Base model" in card and "Licence" in card
+
+
+def test_split_is_by_document_seeded_and_order_free(small_docs):
+    a = split_documents(small_docs, 1, seed=5)
+    b = split_documents(list(reversed(small_docs)), 1, seed=5)
+    assert [d.id for d in a[0]] == [d.id for d in b[0]] and [d.id for d in a[1]] == [d.id for d in b[1]]
+    assert not {d.id for d in a[0]} & {d.id for d in a[1]}
+    assert split_documents(small_docs[:1], 1, seed=5)[1] == []  # never train on nothing
+
+
+def test_config_rejects_unknown_and_bad_settings(tmp_path):
+    (tmp_path / "a.yaml").write_text("learning_rate: 1e-4\nepochs: 3\n")
+    assert TrainConfig.from_yaml(tmp_path / "a.yaml").epochs == 3
+    (tmp_path / "b.yaml").write_text("learnin_rate: 1e-4\n")
+    with pytest.raises(ValueError, match="unknown setting"):
+        TrainConfig.from_yaml(tmp_path / "b.yaml")
+    (tmp_path / "c.yaml").write_text("epochs: many\n")
+    with pytest.raises(ValueError, match="must be a number"):
+        TrainConfig.from_yaml(tmp_path / "c.yaml")
+
+
+def test_missing_base_model_names_the_fetch_script():
+    with pytest.raises(FileNotFoundError, match="fetch_base_model"):
+        resolve_base_model("models/base/m3e-small-missing")
+    assert resolve_base_model("hfl/rbt3") == "hfl/rbt3"  # hub ids pass through for users with the hub
+
+
+def test_shipped_configs_load():
+    from pathlib import Path
+
+    for path in Path(__file__).resolve().parent.parent.glob("configs/*.yaml"):
+        TrainConfig.from_yaml(path)
+
+
+def test_cli_train_evaluate_cv_export_extract(tiny_model, small_docs, tmp_path):
+    export = [{"id": i, "data": {"text": d.text, "doc": d.id}, "annotations": [{"result": [
+        {"type": "labels", "value": {"start": s.start, "end": s.end, "text": d.text[s.start:s.end], "labels": [s.label]}}
+        for s in d.spans]}]} for i, d in enumerate(small_docs)]
+    data = tmp_path / "data.json"
+    data.write_text(json.dumps(export, ensure_ascii=False), encoding="utf-8")
+    cfg = replace(TrainConfig(), base_model=str(tiny_model), max_length=64, overlap=8, epochs=1, batch_size=4, dev_docs=1)
+    (tmp_path / "cfg.yaml").write_text(yaml.safe_dump(cfg.to_dict()))
+    runner = CliRunner()
+    r = runner.invoke(main, ["train", "--config", str(tmp_path / "cfg.yaml"), "--data", str(data), "--out", str(tmp_path / "m")])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(main, ["evaluate", "--model", str(tmp_path / "m"), "--data", str(data)])
+    assert r.exit_code == 0 and "seqeval" in r.output and "exact character spans" in r.output, r.output
+    r = runner.invoke(main, ["cv", "--config", str(tmp_path / "cfg.yaml"), "--data", str(data), "--only", small_docs[0].id, "--out", str(tmp_path / "cv.json")])
+    assert r.exit_code == 0 and "pooled" in r.output, r.output
+    assert list(json.loads((tmp_path / "cv.json").read_text())["folds"]) == [small_docs[0].id]
+    r = runner.invoke(main, ["export", "--model", str(tmp_path / "m"), "--out", str(tmp_path / "b"), "--data", str(data), "--check-docs", "1", "--int8-only"])
+    assert r.exit_code == 0 and "max_abs_logit_diff" in r.output, r.output
+    assert not (tmp_path / "b" / "model.onnx").exists() and (tmp_path / "b" / "model.int8.onnx").exists()
+    gb = tmp_path / "report.txt"
+    gb.write_bytes("实现地区生产总值150.06亿元，同比增长18.46%。".encode("gb18030"))
+    r = runner.invoke(main, ["extract", str(gb), "--model", str(tmp_path / "b"), "--json"])
+    assert r.exit_code == 0, r.output
+    for line in r.output.splitlines():
+        e = json.loads(line)
+        assert "实现地区生产总值150.06亿元，同比增长18.46%。"[e["start"]:e["end"]] == e["text"]
+    r = runner.invoke(main, ["evaluate", "--model", str(tmp_path / "m"), "--data", str(tmp_path / "nope.json")])
+    assert r.exit_code != 0 and "no such annotation file" in r.output
+    (tmp_path / "bin.txt").write_bytes(b"\x00\x01\x02binary")
+    r = runner.invoke(main, ["extract", str(tmp_path / "bin.txt"), "--model", str(tmp_path / "b")])
+    assert r.exit_code != 0 and "binary" in r.output
+
+
+@pytest.mark.parametrize("command", ["train", "evaluate", "cv", "export", "extract"])
+def test_every_command_has_help_with_an_example(command):
+    r = CliRunner().invoke(main, [command, "--help"])
+    assert r.exit_code == 0 and "Example" in r.output
