@@ -2,5 +2,6 @@
 
 from .entity import Entity
 from .labels import LABELS
+from .normalize import Normalized, normalize
 
-__all__ = ["Entity", "LABELS"]
+__all__ = ["Entity", "LABELS", "Normalized", "normalize"]
