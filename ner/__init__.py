@@ -7,5 +7,7 @@
 from .entity import Entity
 from .inference import Extractor, extract
 from .labels import LABELS
+from .normalize import Normalized, normalize
+from .records import Record, extract_records
 
-__all__ = ["Entity", "Extractor", "LABELS", "extract"]
+__all__ = ["Entity", "Extractor", "LABELS", "Normalized", "Record", "extract", "extract_records", "normalize"]

@@ -11,6 +11,7 @@ import numpy as np
 
 from .bundle import BundleError, read_manifest
 from .entity import Entity
+from .records import attach_normalized
 from .tagger import WindowedTagger
 
 DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "models" / "default"
@@ -96,16 +97,8 @@ class Extractor:
                 raise ValueError(f"text {i} has {len(text):,} characters; split texts above {MAX_CHARS:,}")
         if batch_size is not None:
             self.tagger.batch_size = max(1, int(batch_size))
-        return _with_normalized(texts, self.tagger.extract_batch(list(texts)))
-
-
-def _with_normalized(texts: Sequence[str], batches: list[list[Entity]]) -> list[list[Entity]]:
-    """Attach normalised values to AMOUNT/GROWTH_RATE when the normaliser is available."""
-    try:
-        from .records import attach_normalized
-    except ImportError:
-        return batches
-    return [attach_normalized(text, ents) for text, ents in zip(texts, batches)]
+        batches = self.tagger.extract_batch(list(texts))
+        return [attach_normalized(text, ents) for text, ents in zip(texts, batches)]
 
 
 @lru_cache(maxsize=1)
