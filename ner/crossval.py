@@ -36,6 +36,7 @@ def cross_validate(
         fold_pred = [(held.id, Span(e.start, e.end, e.label)) for e in tagged.entities]
         scores = span_scores(fold_gold, fold_pred)
         scores["seconds"] = round(result.seconds, 1)
+        scores["peak_rss_mb"] = round(result.peak_rss_mb)
         folds[held.id] = scores
         gold += fold_gold
         pred += fold_pred

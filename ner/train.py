@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import json
 import random
+import resource
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +43,7 @@ class TrainResult:
     history: list[dict] = field(default_factory=list)
     dev_scores: dict | None = None
     seconds: float = 0.0
+    peak_rss_mb: float = 0.0
 
 
 def resolve_base_model(name: str) -> str:
@@ -178,6 +180,7 @@ def train(
         model.load_state_dict(best_state)
     model.eval()
     result.seconds = time.time() - t0
+    result.peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return result
 
 
@@ -196,6 +199,7 @@ def save_model(result: TrainResult, out: str | Path, data_desc: str, extra_metri
         "history": result.history,
         "dev": result.dev_scores,
         "train_seconds": round(result.seconds, 1),
+        "peak_rss_mb": round(result.peak_rss_mb),
         **(extra_metrics or {}),
     }
     (out / "metrics.json").write_text(json.dumps(metrics, ensure_ascii=False, indent=2))
