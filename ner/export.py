@@ -58,9 +58,11 @@ def quantize(src: Path, dst: Path) -> None:
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    # the fused contrib ops carry no inferred output types; they are all float
+    # Per-tensor scales: per-channel int8 cost 11 points of exact-span F1 on the gold documents
+    # (agreement with fp32 0.78), per-tensor matches fp32 (scripts in README, "Quantization").
+    # The fused contrib ops carry no inferred output types; they are all float.
     quantize_dynamic(
-        str(src), str(dst), weight_type=QuantType.QInt8, per_channel=True,
+        str(src), str(dst), weight_type=QuantType.QInt8, per_channel=False,
         extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
     )
 
