@@ -38,6 +38,10 @@ SEEDS = [ROOT / "seeds" / "000_3db76ea840e11b26.txt", ROOT / "seeds" / "002_c5a2
 STARTUP_TIMEOUT = float(os.environ.get("NER_STUDIO_STARTUP_TIMEOUT", "300"))
 PASSWORD = "ner-test-" + secrets.token_hex(8)
 
+pytestmark = pytest.mark.skipif(
+    os.environ.get("NER_SKIP_STUDIO") == "1", reason="NER_SKIP_STUDIO=1: the Label Studio server tests are switched off"
+)
+
 
 @dataclass
 class Server:
@@ -77,8 +81,6 @@ def _stop(proc: subprocess.Popen) -> None:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory) -> Server:
-    if os.environ.get("NER_SKIP_STUDIO") == "1":
-        pytest.skip("NER_SKIP_STUDIO=1: the Label Studio server tests are switched off")
     binary = _label_studio_bin()
     if not binary.exists():
         pytest.fail(f"{binary} not found: run scripts/labelstudio_venv.sh or set LABEL_STUDIO_BIN (NER_SKIP_STUDIO=1 skips)")
