@@ -1,4 +1,4 @@
-"""The `ner` command line: train, evaluate, cross-validate, export, extract."""
+"""The `ner` command line: train, evaluate, cross-validate, export, extract, and Label Studio (studio)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from .labelstudio import AnnotationError
+from .studio import DEFAULT_MAX_CHARS
 
 EPILOG_WIDTH = 100
 
@@ -213,6 +214,137 @@ def extract(source: str, model: str | None, as_json: bool, threads: int | None) 
     for e in entities:
         click.echo(f"{e.start:>7} {e.end:>7}  {e.label:<12} {e.score:>5.2f}  {e.text}")
     click.echo(f"{len(entities)} entities in {len(text):,} characters")
+
+
+@main.group()
+def studio() -> None:
+    """Annotate in Label Studio: labelling config, push pre-annotated tasks, pull gold, ML backend.
+
+    \b
+    Example:
+      export LABEL_STUDIO_URL=http://127.0.0.1:8080 LABEL_STUDIO_API_KEY=...
+      ner studio push --project reports seeds/
+      ner studio pull --project reports --out annotations/reports.json
+    """
+
+
+def _server_options(f):
+    """--url, --token and --project, shared by push and pull; URL and token may come from the environment."""
+    f = click.option("--project", required=True, help="Project title; created by push when missing.")(f)
+    f = click.option("--token", required=True, envvar="LABEL_STUDIO_API_KEY", show_envvar=True, help="API token (Account & Settings).")(f)
+    return click.option("--url", required=True, envvar="LABEL_STUDIO_URL", show_envvar=True, help="Label Studio address, e.g. http://127.0.0.1:8080.")(f)
+
+
+def _extractor(model: str | None):
+    from .bundle import BundleError
+    from .inference import Extractor
+
+    try:
+        return Extractor(model)
+    except BundleError as exc:
+        _fail(str(exc))
+
+
+@studio.command("config")
+def studio_config() -> None:
+    """Print the labelling config (paste it into a project's Settings → Labeling Interface → Code).
+
+    \b
+    Example:
+      ner studio config > labelling.xml
+    """
+    from .studio import label_config
+
+    click.echo(label_config(), nl=False)
+
+
+@studio.command("push")
+@_server_options
+@click.argument("inputs", nargs=-1, required=True, type=click.Path())
+@click.option("--model", type=click.Path(exists=True, file_okay=False), help="Bundle for the pre-annotations [default: the shipped model].")
+@click.option("--select", type=click.Choice(["all", "uncertain"]), default="all", show_default=True, help="uncertain: only the --n tasks the model is least sure about.")
+@click.option("--n", "n", type=click.IntRange(min=1), help="How many tasks --select uncertain pushes.")
+@click.option("--max-chars", default=DEFAULT_MAX_CHARS, show_default=True, type=click.IntRange(min=0), help="Split documents into tasks of whole paragraphs up to this size (0: one task per document).")
+def studio_push(url: str, token: str, project: str, inputs: tuple[str, ...], model: str | None, select: str, n: int | None, max_chars: int) -> None:
+    """Import .txt/.md reports (files or folders) as tasks with the model's pre-annotations.
+
+    The project is created when missing; tasks already in it are not imported twice. With
+    --select uncertain, the tasks ranked first are those whose least confident predicted span
+    scores lowest; tasks where the model finds nothing count as least confident of all.
+
+    \b
+    Examples:
+      ner studio push --url http://127.0.0.1:8080 --token $TOKEN --project reports seeds/
+      ner studio push --project reports --select uncertain --n 50 new-reports/
+    """
+    from .studio import StudioError, push, read_texts
+
+    if (select == "uncertain") != (n is not None):
+        _fail("--select uncertain and --n go together")
+    try:
+        docs = read_texts(inputs)
+        report = push(url, token, project, docs, _extractor(model), max_chars=max_chars, uncertain=n)
+    except StudioError as exc:
+        _fail(str(exc))
+    state = "created" if report.created else "existing"
+    click.echo(
+        f"project {project!r} (id {report.project_id}, {state}): pushed {report.pushed} tasks from "
+        f"{report.documents} documents with predictions of {report.model_version}"
+        f" ({report.already_there} already there, {report.not_selected} not selected)"
+    )
+
+
+@studio.command("pull")
+@_server_options
+@click.option("--out", type=click.Path(dir_okay=False), help="Output file [default: annotations/<project>.json].")
+def studio_pull(url: str, token: str, project: str, out: str | None) -> None:
+    """Export a project's annotations as Label Studio JSON, ready for `ner train --data`.
+
+    Tasks cut from one report are joined back into one document (data.parts says where each
+    came from); tasks the annotator skipped are left out.
+
+    \b
+    Example:
+      ner studio pull --url http://127.0.0.1:8080 --token $TOKEN --project reports --out annotations/reports.json
+    """
+    from .studio import StudioError, pull
+
+    out = out or f"annotations/{project}.json"
+    try:
+        report = pull(url, token, project, out)
+    except StudioError as exc:
+        _fail(str(exc))
+    click.echo(
+        f"wrote {out}: {report.documents} documents, {report.spans} spans from {report.tasks} annotated tasks"
+        f" ({report.skipped_tasks} skipped tasks left out)"
+    )
+
+
+@studio.command("backend")
+@click.option("--model", type=click.Path(exists=True, file_okay=False), help="Bundle directory [default: the shipped model].")
+@click.option("--port", default=9090, show_default=True, type=click.IntRange(0, 65535), help="Port on 127.0.0.1.")
+def studio_backend(model: str | None, port: int) -> None:
+    """Serve the model as a Label Studio ML backend on 127.0.0.1 (connect it under Settings → Model).
+
+    \b
+    Example:
+      ner studio backend --model models/default --port 9090
+    """
+    from .studio_backend import make_server
+
+    extractor = _extractor(model)
+    try:
+        server = make_server(extractor, port)
+    except OSError as exc:
+        _fail(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}")
+    host, bound = server.server_address[:2]
+    click.echo(f"ML backend for {extractor.path} on http://{host}:{bound} (Ctrl-C stops it)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
 
 
 def _jsonable(obj):
