@@ -210,9 +210,9 @@ def extract(source: str, model: str | None, as_json: bool, threads: int | None) 
         for e in entities:
             click.echo(json.dumps(e.to_dict(), ensure_ascii=False, default=_jsonable))
         return
-    click.echo(f"{'start':>7} {'end':>7}  {'label':<12} {'score':>5}  text")
+    click.echo(f"{'start':>7} {'end':>7}  {'label':<12} {'score':>5}  {'value':<18} text")
     for e in entities:
-        click.echo(f"{e.start:>7} {e.end:>7}  {e.label:<12} {e.score:>5.2f}  {e.text}")
+        click.echo(f"{e.start:>7} {e.end:>7}  {e.label:<12} {e.score:>5.2f}  {_value(e):<18} {e.text}")
     click.echo(f"{len(entities)} entities in {len(text):,} characters")
 
 
@@ -345,6 +345,15 @@ def studio_backend(model: str | None, port: int) -> None:
         pass
     finally:
         server.server_close()
+
+
+def _value(e) -> str:
+    """The normalised value of an AMOUNT or GROWTH_RATE, for the table ('' when there is none)."""
+    n = e.normalized
+    if n is None or (n.value is None and n.low is None):
+        return ""
+    number = f"{n.value:.6g}" if n.value is not None else f"{n.low:.6g}–{n.high:.6g}"
+    return f"{'~' if n.approx else ''}{number} {n.unit or ''}".strip()
 
 
 def _jsonable(obj):
