@@ -21,6 +21,8 @@ HTML_BLOCKS = {
     "section", "table", "td", "th", "title", "tr", "ul",
 }
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+CJK = "\u3000-\u9fff\uf900-\ufaff\uff00-\uffef"
+CJK_LINE_BREAK = re.compile(f"(?<=[{CJK}])[ \t\r\f]*\n\s*(?=[{CJK}])")
 
 
 class FormatError(ValueError):
@@ -74,8 +76,9 @@ class _HTMLText(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         if not self.skipping:
-            # source line breaks inside a paragraph are layout, not text (as in a browser)
-            self.parts.append(re.sub(r"\s+", " ", data))
+            # source line breaks inside a paragraph are layout, not text: between Chinese
+            # characters they vanish (CSS Text's segment-break rule), elsewhere they are a space
+            self.parts.append(re.sub(r"\s+", " ", CJK_LINE_BREAK.sub("", data)))
 
 
 def html_text(markup: str) -> str:
