@@ -10,6 +10,9 @@ local one. Input paths and the model directory must be readable at the same path
 from __future__ import annotations
 
 import json
+import os
+from dataclasses import replace
+from pathlib import Path
 from typing import Callable, Iterator
 
 import numpy as np
@@ -56,8 +59,11 @@ def run_ray(
     if not ray.is_initialized():
         ray.init()
     ray.data.DataContext.get_current().enable_progress_bars = False  # the driver shows its own
-    ds = ray.data.from_items([{"id": i, "path": p} for i, p in files])
-    ds = ds.flat_map(_expand, fn_kwargs={"reader": reader, "skip": done}, num_cpus=0.25)
+    # Ray workers do not share the driver's working directory: absolute paths, ids as given
+    settings = replace(settings, model=Path(settings.model).absolute())
+    ds = ray.data.from_items([{"id": i, "path": os.path.abspath(p)} for i, p in files])
+    # reading reserves no CPU: the actors may hold all of them (a reservation here would deadlock)
+    ds = ds.flat_map(_expand, fn_kwargs={"reader": reader, "skip": done}, num_cpus=0)
     ds = ds.map_batches(
         _Tagger,
         fn_constructor_kwargs={"settings": settings},

@@ -92,7 +92,7 @@ def write_csv(journal: str | Path, out: str | Path) -> None:
             r = json.loads(line)
             head = [r["id"], r.get("chars"), r.get("sha256"), r.get("error", "")]
             if not r["entities"]:
-                writer.writerow(head)
+                writer.writerow(head + [""] * (len(CSV_COLUMNS) - len(head)))
             for e in r["entities"]:
                 normalized = json.dumps(e["normalized"], ensure_ascii=False) if "normalized" in e else ""
                 writer.writerow([*head, e["start"], e["end"], e["label"], e["text"], e["score"], normalized])
