@@ -14,12 +14,15 @@ from collections import Counter
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, as_completed, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
 
 from .formats import FormatError, suffix, to_text
 from .results import JsonlResults, ResultsError, write_csv
 from .sources import Item, Limits, Reader, list_files
 from .textio import DecodeError
+
+if TYPE_CHECKING:
+    from .inference import Extractor
 
 CHUNK_DOCS = 8  # documents per task sent to a worker
 CHUNK_BYTES = 4 * 2**20
@@ -28,6 +31,8 @@ INFLIGHT_PER_WORKER = 2  # tasks queued per worker: keeps workers busy, bounds m
 
 @dataclass(frozen=True)
 class Settings:
+    """What each worker needs to turn an item into a record (picklable: sent to every worker)."""
+
     model: Path
     workers: int = 1
     threads: int = 1  # ONNX Runtime threads per worker; see default_threads
@@ -41,7 +46,7 @@ def default_threads(workers: int) -> int:
     return max(1, cores // workers)
 
 
-def record(item: Item, extractor, settings: Settings) -> dict:
+def record(item: Item, extractor: Extractor, settings: Settings) -> dict:
     """The output record of one item; any failure becomes the record's `error`, never an exception."""
     if item.error is not None:
         return _failed(item.id, item.error)
@@ -144,7 +149,7 @@ def chunks(items: Iterable[Item]) -> Iterator[list[Item]]:
         yield chunk
 
 
-_worker: tuple[object, Settings] | None = None  # this worker process's extractor and settings
+_worker: tuple[Extractor, Settings] | None = None  # this worker process's extractor and settings
 
 
 def _init_worker(settings: Settings) -> None:

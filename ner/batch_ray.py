@@ -50,6 +50,10 @@ class _Tagger:
         return {"record": np.array(lines, dtype=object)}
 
 
+class EngineError(RuntimeError):
+    """Ray could not be reached, or the Ray job failed."""
+
+
 def run_ray(
     files: list[tuple[str, str]], reader: Reader, settings: Settings, done: frozenset[str], emit: Callable[[dict], None]
 ) -> None:
@@ -57,7 +61,10 @@ def run_ray(
     import ray
 
     if not ray.is_initialized():
-        ray.init()
+        try:
+            ray.init()
+        except Exception as exc:  # Ray raises ConnectionError, RuntimeError, ValueError for a bad address
+            raise EngineError(f"cannot start or reach Ray (RAY_ADDRESS={os.environ.get('RAY_ADDRESS')}): {exc}") from None
     ray.data.DataContext.get_current().enable_progress_bars = False  # the driver shows its own
     # Ray workers do not share the driver's working directory: absolute paths, ids as given
     settings = replace(settings, model=Path(settings.model).absolute())
@@ -71,5 +78,8 @@ def run_ray(
         compute=ray.data.ActorPoolStrategy(size=settings.workers),
         num_cpus=settings.threads,
     )
-    for row in ds.iter_rows():
-        emit(json.loads(row["record"]))
+    try:
+        for row in ds.iter_rows():
+            emit(json.loads(row["record"]))
+    except ray.exceptions.RayError as exc:
+        raise EngineError(f"the Ray job failed: {exc}") from None

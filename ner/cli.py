@@ -243,7 +243,7 @@ def batch(
     extracted), .jsonl files (one document a line) and .txt, .md, .html/.htm, .docx, .pdf files.
     Unreadable, unsafe or oversize documents become records with an "error" and the run goes on.
     A run killed at any point finishes, with the same arguments and --resume, with every document
-    exactly once.
+    exactly once. See docs/batch.md.
 
     \b
     Example:
@@ -253,6 +253,7 @@ def batch(
       RAY_ADDRESS=ray://head:10001 ner batch /shared/reports --out results.jsonl --engine ray --workers 8
     """
     from .batch import Settings, default_threads, run_batch
+    from .batch_ray import EngineError
     from .bundle import BundleError, read_manifest
     from .inference import default_model_path
     from .results import ResultsError
@@ -279,8 +280,8 @@ def batch(
         )
     except (ResultsError, BundleError, OSError) as exc:
         _fail(str(exc))
-    except BrokenProcessPool:
-        _fail("a worker process died (out of memory?); documents written so far are complete: rerun with --resume")
+    except (BrokenProcessPool, EngineError) as exc:
+        _fail(f"{exc or 'a worker process died (out of memory?)'}; the lines written so far are complete: rerun with --resume")
     click.echo(summary.table())
     click.echo(f"wrote {out}")
 

@@ -139,7 +139,10 @@ class Reader:
             yield Item(doc_id, error=f"archive nested deeper than {MAX_DEPTH} levels, not read")
             return
         read = {"zip": self._zip, "tar": self._tar, "jsonl": self._jsonl}[container]
-        yield from read(doc_id, f, depth, budget)
+        try:
+            yield from read(doc_id, f, depth, budget)
+        except Exception as exc:  # a malformed archive can make the standard library raise anything
+            yield Item(doc_id, error=f"corrupt {container} file: {type(exc).__name__}: {exc}")
 
     def _member(self, member_id: str, data: bytes, depth: int, budget: _Budget) -> Iterator[Item]:
         container = kind(member_id)
@@ -149,14 +152,8 @@ class Reader:
             yield from self._container(member_id, container, io.BytesIO(data), depth + 1, budget)
 
     def _zip(self, doc_id: str, f: IO[bytes], depth: int, budget: _Budget) -> Iterator[Item]:
-        try:
-            archive = zipfile.ZipFile(f)
-        except (zipfile.BadZipFile, OSError, ValueError) as exc:
-            yield Item(doc_id, error=f"corrupt zip archive: {exc}")
-            return
-        with archive:
-            members = archive.infolist()
-            for n, info in enumerate(members):
+        with zipfile.ZipFile(f) as archive:
+            for info in archive.infolist():
                 name = _zip_name(info)
                 member_id = f"{doc_id}/{name}"
                 if info.is_dir():
@@ -169,14 +166,14 @@ class Reader:
                     yield Item(member_id, error=_too_big(info.file_size, self.limits.max_member_bytes))
                     continue
                 if info.file_size > budget.left:
-                    yield Item(doc_id, error=_over_budget(budget, len(members) - n))
+                    yield Item(doc_id, error=_over_budget(budget))
                     return
                 try:
                     with archive.open(info) as member:
                         # bounded: zipfile never yields more than the declared size checked above
                         data = member.read(info.file_size)
-                except (zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError, EOFError, ValueError) as exc:
-                    yield Item(member_id, error=f"cannot read member: {exc}")
+                except Exception as exc:  # bad compression data, unknown method: this member only
+                    yield Item(member_id, error=f"cannot read member: {type(exc).__name__}: {exc}")
                     continue
                 budget.left -= len(data)
                 if zlib.crc32(data) != info.CRC:  # e.g. a header that understates the size
@@ -185,30 +182,27 @@ class Reader:
                 yield from self._member(member_id, data, depth, budget)
 
     def _tar(self, doc_id: str, f: IO[bytes], depth: int, budget: _Budget) -> Iterator[Item]:
-        try:
-            # stream mode: members in order, no seeking, so a .tar.gz is inflated once, sequentially
-            with _decompressed(f) as raw, tarfile.open(fileobj=raw, mode="r|") as archive:
-                for info in archive:
-                    member_id = f"{doc_id}/{valid_name(info.name)}"
-                    if info.isdir():
-                        continue
-                    problem = _unsafe_name(info.name) or _tar_type_problem(info)
-                    if problem:
-                        yield Item(member_id, error=problem)
-                        continue
-                    # skipping a member inflates it too, so every member counts against the budget
-                    if info.size > budget.left:
-                        yield Item(doc_id, error=_over_budget(budget, None))
-                        return
-                    budget.left -= info.size
-                    if info.size > self.limits.max_member_bytes:
-                        yield Item(member_id, error=_too_big(info.size, self.limits.max_member_bytes))
-                        continue
-                    member = archive.extractfile(info)
-                    data = member.read(info.size) if member else b""  # size checked above
-                    yield from self._member(member_id, data, depth, budget)
-        except (tarfile.TarError, EOFError, OSError, zlib.error, lzma.LZMAError, ValueError) as exc:
-            yield Item(doc_id, error=f"corrupt tar archive: {exc}")
+        # stream mode: members in order, no seeking, so a .tar.gz is inflated once, sequentially
+        with _decompressed(f) as raw, tarfile.open(fileobj=raw, mode="r|") as archive:
+            for info in archive:
+                member_id = f"{doc_id}/{valid_name(info.name)}"
+                if info.isdir():
+                    continue
+                problem = _unsafe_name(info.name) or _tar_type_problem(info)
+                if problem:
+                    yield Item(member_id, error=problem)
+                    continue
+                # skipping a member inflates it too, so every member counts against the budget
+                if info.size > budget.left:
+                    yield Item(doc_id, error=_over_budget(budget))
+                    return
+                budget.left -= info.size
+                if info.size > self.limits.max_member_bytes:
+                    yield Item(member_id, error=_too_big(info.size, self.limits.max_member_bytes))
+                    continue
+                member = archive.extractfile(info)
+                data = member.read(info.size) if member else b""  # size checked above
+                yield from self._member(member_id, data, depth, budget)
 
     def _jsonl(self, doc_id: str, f: IO[bytes], depth: int, budget: _Budget) -> Iterator[Item]:
         limit = self.limits.max_member_bytes
@@ -321,6 +315,5 @@ def _too_big(size: int, limit: int) -> str:
     return f"{size:,} bytes, over the {limit:,}-byte document limit"
 
 
-def _over_budget(budget: _Budget, remaining: int | None) -> str:
-    rest = f"; the remaining {remaining} members were not read" if remaining else "; the remaining members were not read"
-    return f"archive exceeds the {budget.limit:,}-byte total uncompressed limit{rest}"
+def _over_budget(budget: _Budget) -> str:
+    return f"archive exceeds the {budget.limit:,}-byte total uncompressed limit; the rest was not read"
