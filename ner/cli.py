@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import sys
 from concurrent.futures.process import BrokenProcessPool
@@ -261,11 +262,8 @@ def batch(
 
     if resume and overwrite:
         _fail("--resume and --overwrite exclude each other")
-    if engine == "ray":
-        try:
-            import ray  # noqa: F401
-        except ImportError:
-            _fail("--engine ray needs Ray: pip install 'gov-report-ner[ray]'")
+    if engine == "ray" and importlib.util.find_spec("ray") is None:
+        _fail("--engine ray needs Ray: pip install 'gov-report-ner[ray]'")
     model_path = Path(model) if model else default_model_path()
     try:
         read_manifest(model_path)  # fail here, not in every worker

@@ -33,10 +33,6 @@ def suffix(name: str) -> str:
     return PurePosixPath(name).suffix.lower()
 
 
-def is_supported(name: str) -> bool:
-    return suffix(name) in (*TEXT, *HTML, ".docx", ".pdf")
-
-
 def to_text(name: str, data: bytes | str, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
     """The text of a document named `name`; text that is already a str (JSON lines) passes through.
 
