@@ -1,9 +1,11 @@
-"""The `ner` command line: train, evaluate, cross-validate, export, extract, and Label Studio (studio)."""
+"""The `ner` command line: train, evaluate, cv, export, extract, batch, records, and Label Studio (studio)."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import sys
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import click
@@ -354,6 +356,73 @@ def _value(e) -> str:
         return ""
     number = f"{n.value:.6g}" if n.value is not None else f"{n.low:.6g}–{n.high:.6g}"
     return f"{'~' if n.approx else ''}{number} {n.unit or ''}".strip()
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Output file (JSON lines, or CSV with --format csv).")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True, help="csv: one row per entity, rendered from <out>.jsonl at the end.")
+@click.option("--model", type=click.Path(exists=True, file_okay=False), help="Bundle directory [default: the shipped model].")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1), help="Worker processes (Ray actors with --engine ray), one ONNX Runtime session each.")
+@click.option("--threads", type=click.IntRange(1), help="ONNX Runtime threads per worker [default: cores / workers].")
+@click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True, help="ray: run on the Ray cluster named by RAY_ADDRESS (else a local one); needs the [ray] extra.")
+@click.option("--resume", is_flag=True, help="Continue an interrupted run: skip documents already in --out.")
+@click.option("--overwrite", is_flag=True, help="Replace an existing --out.")
+@click.option("--text-field", default="text", show_default=True, help="Text field of .jsonl inputs.")
+@click.option("--id-field", default="id", show_default=True, help="Id field of .jsonl inputs (ids become <file>#<id>).")
+@click.option("--max-chars", default=2_000_000, show_default=True, type=click.IntRange(1), help="Longer texts become error records.")
+@click.option("--max-member-mb", default=200, show_default=True, type=click.IntRange(1), help="Largest document (file, archive member, JSON line) read, uncompressed.")
+@click.option("--max-archive-mb", default=2048, show_default=True, type=click.IntRange(1), help="Most uncompressed data read from one archive; the rest is an error record.")
+@click.option("--progress/--no-progress", default=None, help="Progress bar [default: when stderr is a terminal].")
+def batch(
+    inputs: tuple[str, ...], out: str, fmt: str, model: str | None, workers: int, threads: int | None, engine: str,
+    resume: bool, overwrite: bool, text_field: str, id_field: str, max_chars: int, max_member_mb: int,
+    max_archive_mb: int, progress: bool | None,
+) -> None:
+    """Extract entities from many documents: one JSON line per document in --out, each exactly once.
+
+    INPUTS are folders (recursive), .zip, .tar, .tar.gz/.tgz archives (read in memory, never
+    extracted), .jsonl files (one document a line) and .txt, .md, .html/.htm, .docx, .pdf files.
+    Unreadable, unsafe or oversize documents become records with an "error" and the run goes on.
+    A run killed at any point finishes, with the same arguments and --resume, with every document
+    exactly once. See docs/batch.md.
+
+    \b
+    Example:
+      ner batch reports/ reports.zip more.jsonl --out results.jsonl --workers 2
+      ner batch reports.zip --out results.jsonl --workers 2 --resume
+      ner batch reports.zip --out entities.csv --format csv
+      RAY_ADDRESS=ray://head:10001 ner batch /shared/reports --out results.jsonl --engine ray --workers 8
+    """
+    from .batch import Settings, default_threads, run_batch
+    from .batch_ray import EngineError
+    from .bundle import BundleError, read_manifest
+    from .inference import default_model_path
+    from .results import ResultsError
+    from .sources import MB, Limits, Reader
+
+    if resume and overwrite:
+        _fail("--resume and --overwrite exclude each other")
+    if engine == "ray" and importlib.util.find_spec("ray") is None:
+        _fail("--engine ray needs Ray: pip install 'gov-report-ner[ray]'")
+    model_path = Path(model) if model else default_model_path()
+    try:
+        read_manifest(model_path)  # fail here, not in every worker
+    except BundleError as exc:
+        _fail(str(exc))
+    limits = Limits(max_member_bytes=max_member_mb * MB, max_archive_bytes=max_archive_mb * MB)
+    settings = Settings(model_path, workers, threads or default_threads(workers), max_chars, limits)
+    reader = Reader(limits, text_field=text_field, id_field=id_field)
+    try:
+        summary = run_batch(
+            inputs, out, settings, reader, fmt=fmt, engine=engine, resume=resume, overwrite=overwrite, progress=progress
+        )
+    except (ResultsError, BundleError, OSError) as exc:
+        _fail(str(exc))
+    except (BrokenProcessPool, EngineError) as exc:
+        _fail(f"{exc or 'a worker process died (out of memory?)'}; the lines written so far are complete: rerun with --resume")
+    click.echo(summary.table())
+    click.echo(f"wrote {out}")
 
 
 def _jsonable(obj):
