@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
 
 from .formats import FormatError, suffix, to_text
-from .results import JsonlResults, ResultsError, write_csv
+from .records import extract_records, records_to_rows
+from .results import JsonlResults, ResultsError, write_csv, write_records_csv
 from .sources import Item, Limits, Reader, list_files
 from .textio import DecodeError
 
@@ -38,6 +39,7 @@ class Settings:
     threads: int = 1  # ONNX Runtime threads per worker; see default_threads
     max_chars: int = 2_000_000
     limits: Limits = Limits()
+    records: bool = False  # also pair entities into indicator records (ner records)
 
 
 def default_threads(workers: int) -> int:
@@ -67,7 +69,10 @@ def record(item: Item, extractor: Extractor, settings: Settings) -> dict:
         entities = extractor.extract(text)
     except Exception as exc:  # one bad document must not end a run of thousands
         return {**head, "entities": [], "error": f"extraction failed: {type(exc).__name__}: {exc}"}
-    return {**head, "entities": [e.to_dict() for e in entities]}
+    rec = {**head, "entities": [e.to_dict() for e in entities]}
+    if settings.records:
+        rec["records"] = records_to_rows(extract_records(text, entities))
+    return rec
 
 
 def _failed(doc_id: str, error: str) -> dict:
@@ -242,5 +247,5 @@ def run_batch(
         finally:
             bar.close()
     if fmt == "csv":
-        write_csv(journal, out)
+        (write_records_csv if settings.records else write_csv)(journal, out)
     return summary

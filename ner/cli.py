@@ -358,27 +358,32 @@ def _value(e) -> str:
     return f"{'~' if n.approx else ''}{number} {n.unit or ''}".strip()
 
 
+def _batch_options(f):
+    """The options `batch` and `records` share: model, workers, resume, input limits."""
+    for option in reversed([
+        click.option("--model", type=click.Path(exists=True, file_okay=False), help="Bundle directory [default: the shipped model]."),
+        click.option("--workers", default=1, show_default=True, type=click.IntRange(1), help="Worker processes (Ray actors with --engine ray), one ONNX Runtime session each."),
+        click.option("--threads", type=click.IntRange(1), help="ONNX Runtime threads per worker [default: cores / workers]."),
+        click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True, help="ray: run on the Ray cluster named by RAY_ADDRESS (else a local one); needs the [ray] extra."),
+        click.option("--resume", is_flag=True, help="Continue an interrupted run: skip documents already in --out."),
+        click.option("--overwrite", is_flag=True, help="Replace an existing --out."),
+        click.option("--text-field", default="text", show_default=True, help="Text field of .jsonl inputs."),
+        click.option("--id-field", default="id", show_default=True, help="Id field of .jsonl inputs (ids become <file>#<id>)."),
+        click.option("--max-chars", default=2_000_000, show_default=True, type=click.IntRange(1), help="Longer texts become error records."),
+        click.option("--max-member-mb", default=200, show_default=True, type=click.IntRange(1), help="Largest document (file, archive member, JSON line) read, uncompressed."),
+        click.option("--max-archive-mb", default=2048, show_default=True, type=click.IntRange(1), help="Most uncompressed data read from one archive; the rest is an error record."),
+        click.option("--progress/--no-progress", default=None, help="Progress bar [default: when stderr is a terminal]."),
+    ]):
+        f = option(f)
+    return f
+
+
 @main.command()
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="Output file (JSON lines, or CSV with --format csv).")
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True, help="csv: one row per entity, rendered from <out>.jsonl at the end.")
-@click.option("--model", type=click.Path(exists=True, file_okay=False), help="Bundle directory [default: the shipped model].")
-@click.option("--workers", default=1, show_default=True, type=click.IntRange(1), help="Worker processes (Ray actors with --engine ray), one ONNX Runtime session each.")
-@click.option("--threads", type=click.IntRange(1), help="ONNX Runtime threads per worker [default: cores / workers].")
-@click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True, help="ray: run on the Ray cluster named by RAY_ADDRESS (else a local one); needs the [ray] extra.")
-@click.option("--resume", is_flag=True, help="Continue an interrupted run: skip documents already in --out.")
-@click.option("--overwrite", is_flag=True, help="Replace an existing --out.")
-@click.option("--text-field", default="text", show_default=True, help="Text field of .jsonl inputs.")
-@click.option("--id-field", default="id", show_default=True, help="Id field of .jsonl inputs (ids become <file>#<id>).")
-@click.option("--max-chars", default=2_000_000, show_default=True, type=click.IntRange(1), help="Longer texts become error records.")
-@click.option("--max-member-mb", default=200, show_default=True, type=click.IntRange(1), help="Largest document (file, archive member, JSON line) read, uncompressed.")
-@click.option("--max-archive-mb", default=2048, show_default=True, type=click.IntRange(1), help="Most uncompressed data read from one archive; the rest is an error record.")
-@click.option("--progress/--no-progress", default=None, help="Progress bar [default: when stderr is a terminal].")
-def batch(
-    inputs: tuple[str, ...], out: str, fmt: str, model: str | None, workers: int, threads: int | None, engine: str,
-    resume: bool, overwrite: bool, text_field: str, id_field: str, max_chars: int, max_member_mb: int,
-    max_archive_mb: int, progress: bool | None,
-) -> None:
+@_batch_options
+def batch(inputs: tuple[str, ...], out: str, fmt: str, **options) -> None:
     """Extract entities from many documents: one JSON line per document in --out, each exactly once.
 
     INPUTS are folders (recursive), .zip, .tar, .tar.gz/.tgz archives (read in memory, never
@@ -394,6 +399,33 @@ def batch(
       ner batch reports.zip --out entities.csv --format csv
       RAY_ADDRESS=ray://head:10001 ner batch /shared/reports --out results.jsonl --engine ray --workers 8
     """
+    _run_batch(inputs, out, fmt, records=False, **options)
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Output file: .csv (one row per record) or .jsonl (one line per document).")
+@_batch_options
+def records(inputs: tuple[str, ...], out: str, **options) -> None:
+    """Indicator records: each METRIC with its AMOUNT and GROWTH_RATE, normalised, per sentence.
+
+    Same inputs, workers, limits and --resume as `ner batch`. The CSV has one row per record:
+    document id, metric, amount (text, value, unit), growth rate (text, value, unit, basis),
+    period and sentence. JSON lines hold each document's entities and its "records".
+
+    \b
+    Example:
+      ner records seeds/ --out records.csv
+      ner records reports.zip --out records.jsonl --workers 2
+    """
+    _run_batch(inputs, out, "csv" if out.lower().endswith(".csv") else "jsonl", records=True, **options)
+
+
+def _run_batch(
+    inputs: tuple[str, ...], out: str, fmt: str, records: bool, model: str | None, workers: int, threads: int | None,
+    engine: str, resume: bool, overwrite: bool, text_field: str, id_field: str, max_chars: int, max_member_mb: int,
+    max_archive_mb: int, progress: bool | None,
+) -> None:
     from .batch import Settings, default_threads, run_batch
     from .batch_ray import EngineError
     from .bundle import BundleError, read_manifest
@@ -411,7 +443,7 @@ def batch(
     except BundleError as exc:
         _fail(str(exc))
     limits = Limits(max_member_bytes=max_member_mb * MB, max_archive_bytes=max_archive_mb * MB)
-    settings = Settings(model_path, workers, threads or default_threads(workers), max_chars, limits)
+    settings = Settings(model_path, workers, threads or default_threads(workers), max_chars, limits, records)
     reader = Reader(limits, text_field=text_field, id_field=id_field)
     try:
         summary = run_batch(

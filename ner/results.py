@@ -11,8 +11,12 @@ import csv
 import json
 import os
 from pathlib import Path
+from typing import Callable, Iterator, Sequence
 
 CSV_COLUMNS = ("id", "chars", "sha256", "error", "start", "end", "label", "text", "score", "normalized")
+RECORD_COLUMNS = (
+    "metric", "amount", "amount_value", "amount_unit", "growth_rate", "growth_value", "growth_unit", "basis", "period", "sentence",
+)
 
 
 class ResultsError(RuntimeError):
@@ -83,17 +87,38 @@ def _recover(path: Path) -> set[str]:
 def write_csv(journal: str | Path, out: str | Path) -> None:
     """Render the journal as CSV, one row per entity (one row with empty entity cells for a
     document without entities or with an error), replacing `out` atomically."""
+
+    def rows(r: dict, head: list) -> Iterator[list]:
+        for e in r["entities"]:
+            normalized = json.dumps(e["normalized"], ensure_ascii=False) if "normalized" in e else ""
+            yield [*head, e["start"], e["end"], e["label"], e["text"], e["score"], normalized]
+
+    _render_csv(journal, out, CSV_COLUMNS, rows)
+
+
+def write_records_csv(journal: str | Path, out: str | Path) -> None:
+    """Render a `ner records` journal as CSV, one row per indicator record."""
+
+    def rows(r: dict, head: list) -> Iterator[list]:
+        for rec in r.get("records", []):
+            yield [*head, *(rec[c] for c in RECORD_COLUMNS)]
+
+    _render_csv(journal, out, ("id", "chars", "sha256", "error", *RECORD_COLUMNS), rows)
+
+
+def _render_csv(journal: str | Path, out: str | Path, columns: Sequence[str], rows: Callable) -> None:
     out = Path(out)
     tmp = out.with_name(out.name + ".tmp")
     with Path(journal).open(encoding="utf-8") as src, tmp.open("w", encoding="utf-8-sig", newline="") as dst:
         writer = csv.writer(dst)
-        writer.writerow(CSV_COLUMNS)
+        writer.writerow(columns)
         for line in src:
             r = json.loads(line)
             head = [r["id"], r.get("chars"), r.get("sha256"), r.get("error", "")]
-            if not r["entities"]:
-                writer.writerow(head + [""] * (len(CSV_COLUMNS) - len(head)))
-            for e in r["entities"]:
-                normalized = json.dumps(e["normalized"], ensure_ascii=False) if "normalized" in e else ""
-                writer.writerow([*head, e["start"], e["end"], e["label"], e["text"], e["score"], normalized])
+            wrote = False
+            for row in rows(r, head):
+                writer.writerow(row)
+                wrote = True
+            if not wrote:
+                writer.writerow(head + [""] * (len(columns) - len(head)))
     os.replace(tmp, out)

@@ -209,3 +209,28 @@ def test_sigkill_mid_run_then_resume_gives_every_document_exactly_once(tiny_bund
     for r in records[:2] + records[-2:]:
         item = next(i for i in Reader().items(["reports.tgz", "more.jsonl"]) if i.id == r["id"])
         assert json.loads(json_line(record(item, extractor, Settings(tiny_bundle)))) == r
+
+
+def test_records_command_writes_one_row_per_record(tiny_bundle, tmp_path):
+    """`ner records` runs on the batch machinery: CSV rows per record, JSON lines with "records"."""
+    import csv
+
+    from click.testing import CliRunner
+
+    from ner.cli import main
+    from ner.results import RECORD_COLUMNS
+
+    report = tmp_path / "r.txt"
+    report.write_text("实现地区生产总值150.06亿元，同比增长18.46%。\n" * 3, encoding="utf-8")
+    runner = CliRunner()
+    r = runner.invoke(main, ["records", str(report), "--out", str(tmp_path / "rec.jsonl"), "--model", str(tiny_bundle), "--no-progress"])
+    assert r.exit_code == 0, r.output
+    (line,) = (tmp_path / "rec.jsonl").read_text(encoding="utf-8").splitlines()
+    doc = json.loads(line)
+    assert isinstance(doc["records"], list) and all(set(RECORD_COLUMNS) == set(x) for x in doc["records"])
+    r = runner.invoke(main, ["records", str(report), "--out", str(tmp_path / "rec.csv"), "--model", str(tiny_bundle), "--no-progress"])
+    assert r.exit_code == 0, r.output
+    with (tmp_path / "rec.csv").open(encoding="utf-8-sig") as f:
+        rows = list(csv.reader(f))
+    assert rows[0] == ["id", "chars", "sha256", "error", *RECORD_COLUMNS]
+    assert len(rows) == 1 + max(1, len(doc["records"]))
