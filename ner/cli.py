@@ -354,7 +354,10 @@ def _value(e) -> str:
     n = e.normalized
     if n is None or (n.value is None and n.low is None):
         return ""
-    number = f"{n.value:.6g}" if n.value is not None else f"{n.low:.6g}–{n.high:.6g}"
+    def fmt(v: float) -> str:
+        return f"{v:,.0f}" if v == int(v) and abs(v) >= 1000 else f"{v:.6g}"
+
+    number = fmt(n.value) if n.value is not None else f"{fmt(n.low)}–{fmt(n.high)}"
     return f"{'~' if n.approx else ''}{number} {n.unit or ''}".strip()
 
 

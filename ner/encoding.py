@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Sequence
 
 from .align import spans_to_tags
@@ -19,22 +21,40 @@ class Encoded:
     offsets: list[tuple[int, int]]
 
 
+class FastTokenizer:
+    """A bundle's tokenizer.json through `tokenizers` alone.
+
+    Inference needs ids, offsets and three special ids; loading it this way skips importing
+    `transformers` and torch, which made every CLI call and batch worker start seconds later.
+    """
+
+    def __init__(self, directory: str | Path):
+        from tokenizers import Tokenizer
+
+        directory = Path(directory)
+        self.backend_tokenizer = Tokenizer.from_file(str(directory / "tokenizer.json"))
+        self.backend_tokenizer.no_truncation()
+        self.backend_tokenizer.no_padding()
+        config_file = directory / "tokenizer_config.json"
+        config = json.loads(config_file.read_text(encoding="utf-8")) if config_file.exists() else {}
+        self.cls_token_id = self._id(config.get("cls_token", "[CLS]"))
+        self.sep_token_id = self._id(config.get("sep_token", "[SEP]"))
+        self.pad_token_id = self._id(config.get("pad_token", "[PAD]"))
+
+    def _id(self, token) -> int:
+        token = token["content"] if isinstance(token, dict) else token
+        token_id = self.backend_tokenizer.token_to_id(token)
+        if token_id is None:
+            raise ValueError(f"special token {token!r} is not in the vocabulary")
+        return token_id
+
+
 def encode_texts(tokenizer, texts: Sequence[str]) -> list[Encoded]:
-    """Tokenize many texts in one call of the fast (Rust) tokenizer."""
+    """Tokenize many texts in one call of the Rust tokenizer (a FastTokenizer or any HF fast tokenizer)."""
     if not texts:
         return []
-    enc = tokenizer(
-        [normalize_text(t) for t in texts],
-        add_special_tokens=False,
-        return_offsets_mapping=True,
-        return_attention_mask=False,
-        return_token_type_ids=False,
-        verbose=False,
-    )
-    return [
-        Encoded(list(ids), [tuple(o) for o in offs])
-        for ids, offs in zip(enc["input_ids"], enc["offset_mapping"])
-    ]
+    encodings = tokenizer.backend_tokenizer.encode_batch([normalize_text(t) for t in texts], add_special_tokens=False)
+    return [Encoded(list(e.ids), [tuple(o) for o in e.offsets]) for e in encodings]
 
 
 @dataclass

@@ -10,6 +10,7 @@ from typing import Sequence
 import numpy as np
 
 from .bundle import BundleError, read_manifest
+from .encoding import FastTokenizer
 from .entity import Entity
 from .records import attach_normalized
 from .tagger import WindowedTagger
@@ -39,7 +40,6 @@ class Extractor:
         verify: bool = True,
     ):
         import onnxruntime as ort
-        from transformers import AutoTokenizer
 
         self.path = Path(path) if path is not None else default_model_path()
         self.manifest = read_manifest(self.path, verify=verify)
@@ -55,9 +55,8 @@ class Extractor:
             )
         except Exception as exc:  # onnxruntime raises its own Fail/InvalidGraph types
             raise BundleError(f"cannot load {self.path / self.model_file}: {exc}") from None
-        tokenizer = AutoTokenizer.from_pretrained(str(self.path))
         self.tagger = WindowedTagger(
-            tokenizer,
+            FastTokenizer(self.path),
             self.manifest["tags"],
             self._logits,
             max_length=int(self.manifest["max_length"]),
