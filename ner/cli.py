@@ -168,21 +168,30 @@ def cv(config_path: str, data: str, folds: str, only: tuple[str, ...], epochs: i
 @click.option("--data", default="annotations", show_default=True, help="Gold documents for the int8/fp32 agreement check.")
 @click.option("--check-docs", default=3, show_default=True, help="How many documents of --data to check on (0: none).")
 @click.option("--int8-only", is_flag=True, help="Drop the fp32 model after verification (smaller bundle to ship).")
-def export(model: str, out: str | None, data: str, check_docs: int, int8_only: bool) -> None:
+@click.option("--cv", "cv_path", type=click.Path(exists=True, dir_okay=False), help="`ner cv --out` results (.json or .partial.jsonl) for the model card.")
+def export(model: str, out: str | None, data: str, check_docs: int, int8_only: bool, cv_path: str | None) -> None:
     """Export a model directory to an ONNX bundle (fp32 + int8), verified and hashed.
 
     \b
     Example:
-      ner export --model models/default-torch --out models/default --int8-only
+      ner export --model models/default-torch --out models/default --int8-only --cv runs/cv.json
     """
     from .export import export_bundle
 
     out = out or f"{model.rstrip('/')}-onnx"
     docs = _load_docs(data)[:check_docs] if check_docs else []
-    report = export_bundle(model, out, docs, keep_fp32=not int8_only)
+    report = export_bundle(model, out, docs, keep_fp32=not int8_only, cv_folds=_cv_folds(cv_path) if cv_path else None)
     for key, value in report.items():
         click.echo(f"{key:<20} {value:.6g}" if isinstance(value, float) else f"{key:<20} {value}")
     click.echo(f"wrote {out}")
+
+
+def _cv_folds(path: str) -> dict:
+    """Per-fold scores from `ner cv --out X.json`, or from its X.partial.jsonl while it runs."""
+    text = Path(path).read_text(encoding="utf-8")
+    if path.endswith(".jsonl"):
+        return {k: v for line in text.splitlines() if line.strip() for k, v in json.loads(line).items()}
+    return json.loads(text)["folds"]
 
 
 @main.command()

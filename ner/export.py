@@ -109,8 +109,13 @@ def export_bundle(
     out: str | Path,
     check_docs: Sequence[Document] = (),
     keep_fp32: bool = True,
+    cv_folds: dict | None = None,
 ) -> dict:
-    """Export, optimise, quantise, verify and write the bundle; returns the verification report."""
+    """Export, optimise, quantise, verify and write the bundle; returns the verification report.
+
+    The bundle's model card is written anew with the verification and, when given, the
+    per-fold cross-validation scores of the recipe (`ner cv --out` results).
+    """
     from .train import load_model
 
     model_dir, out = Path(model_dir), Path(out)
@@ -127,11 +132,9 @@ def export_bundle(
     for name in TOKENIZER_FILES:
         if (model_dir / name).exists() and not (out / name).exists():
             shutil.copy(model_dir / name, out / name)
-    for name in ("labels.json", "README.md", "train_config.yaml", "metrics.json"):
+    for name in ("labels.json", "train_config.yaml", "metrics.json"):
         if (model_dir / name).exists():
             shutil.copy(model_dir / name, out / name)
-    if not (out / "README.md").exists():
-        write_model_card(out, cfg, {}, f"unknown (exported from {model_dir})")
     sample = [d.text[:300] for d in check_docs[:8]] or ["实现地区生产总值150.06亿元，同比增长18.46%。"]
     report = {"max_abs_logit_diff": parity(model, out / "model.onnx", tokenizer, sample)}
     if report["max_abs_logit_diff"] >= PARITY_LIMIT:
@@ -144,5 +147,11 @@ def export_bundle(
     if not keep_fp32:
         (out / "model.onnx").unlink()
     (out / "verification.json").write_text(json.dumps(report, indent=2))
+    metrics = json.loads((out / "metrics.json").read_text()) if (out / "metrics.json").exists() else {}
+    metrics["verification"] = report
+    if cv_folds:
+        metrics["cv"] = {"folds": cv_folds}
+    data = metrics.get("data") or f"{len(metrics.get('train_documents', []))} gold documents: " + ", ".join(metrics.get("train_documents", []))
+    write_model_card(out, cfg, metrics, data)
     write_manifest(out, settings)
     return report

@@ -74,10 +74,12 @@ def set_seed(seed: int) -> None:
 def torch_tagger(model, tokenizer, cfg: TrainConfig, batch_size: int = 16) -> WindowedTagger:
     """Wrap a PyTorch token-classification model as a WindowedTagger (used for evaluation)."""
 
+    device = next(model.parameters()).device
+
     def logits(ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         with torch.inference_mode():
-            out = model(input_ids=torch.from_numpy(ids), attention_mask=torch.from_numpy(mask))
-        return out.logits.float().numpy()
+            out = model(input_ids=torch.from_numpy(ids).to(device), attention_mask=torch.from_numpy(mask).to(device))
+        return out.logits.float().cpu().numpy()
 
     tags = [model.config.id2label[i] for i in range(model.config.num_labels)]
     return WindowedTagger(tokenizer, tags, logits, cfg.max_length, cfg.max_length // 4, batch_size)
@@ -134,6 +136,8 @@ def train(
         label2id=tag_ids,
         hidden_dropout_prob=cfg.dropout,
     )
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")  # a GPU when there is one
+    model.to(device)
     windows = training_windows(tokenizer, train_docs, tag_ids, cfg.max_length, cfg.overlap)
     steps_per_epoch = -(-len(windows) // cfg.batch_size)
     total = steps_per_epoch * cfg.epochs
@@ -152,7 +156,7 @@ def train(
         model.train()
         losses = []
         for ids, mask, labels in _batches(windows, cfg.batch_size, tokenizer.pad_token_id, rng):
-            loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss
+            loss = model(input_ids=ids.to(device), attention_mask=mask.to(device), labels=labels.to(device)).loss
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimizer.step()
@@ -178,7 +182,7 @@ def train(
     bar.close()
     if best_state is not None:
         model.load_state_dict(best_state)
-    model.eval()
+    model.to("cpu").eval()  # saved, exported and evaluated on the CPU
     result.seconds = time.time() - t0
     result.peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return result
@@ -194,6 +198,7 @@ def save_model(result: TrainResult, out: str | Path, data_desc: str, extra_metri
     (out / "labels.json").write_text(json.dumps(list(LABELS), ensure_ascii=False, indent=2))
     (out / "train_config.yaml").write_text(yaml.safe_dump(cfg.to_dict(), sort_keys=False, allow_unicode=True))
     metrics = {
+        "data": data_desc,
         "train_documents": result.train_docs,
         "dev_documents": result.dev_docs,
         "history": result.history,

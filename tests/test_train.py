@@ -88,9 +88,11 @@ def test_cli_train_evaluate_cv_export_extract(tiny_model, small_docs, tmp_path):
     r = runner.invoke(main, ["cv", "--config", str(tmp_path / "cfg.yaml"), "--data", str(data), "--only", small_docs[0].id, "--out", str(tmp_path / "cv.json")])
     assert r.exit_code == 0 and "pooled" in r.output, r.output
     assert list(json.loads((tmp_path / "cv.json").read_text())["folds"]) == [small_docs[0].id]
-    r = runner.invoke(main, ["export", "--model", str(tmp_path / "m"), "--out", str(tmp_path / "b"), "--data", str(data), "--check-docs", "1", "--int8-only"])
+    r = runner.invoke(main, ["export", "--model", str(tmp_path / "m"), "--out", str(tmp_path / "b"), "--data", str(data), "--check-docs", "1", "--int8-only", "--cv", str(tmp_path / "cv.json")])
     assert r.exit_code == 0 and "max_abs_logit_diff" in r.output, r.output
     assert not (tmp_path / "b" / "model.onnx").exists() and (tmp_path / "b" / "model.int8.onnx").exists()
+    card = (tmp_path / "b" / "README.md").read_text()
+    assert "cross-validation" in card and small_docs[0].id in card and "research / non-commercial" in card
     gb = tmp_path / "report.txt"
     gb.write_bytes("实现地区生产总值150.06亿元，同比增长18.46%。".encode("gb18030"))
     r = runner.invoke(main, ["extract", str(gb), "--model", str(tmp_path / "b"), "--json"])
