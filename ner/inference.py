@@ -94,9 +94,7 @@ class Extractor:
                 raise TypeError(f"text {i} is {type(text).__name__}, not str")
             if len(text) > MAX_CHARS:
                 raise ValueError(f"text {i} has {len(text):,} characters; split texts above {MAX_CHARS:,}")
-        if batch_size is not None:
-            self.tagger.batch_size = max(1, int(batch_size))
-        batches = self.tagger.extract_batch(list(texts))
+        batches = self.tagger.extract_batch(list(texts), batch_size)
         return [attach_normalized(text, ents) for text, ents in zip(texts, batches)]
 
 

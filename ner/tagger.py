@@ -50,7 +50,8 @@ class WindowedTagger:
         self.overlap = overlap
         self.batch_size = max(1, int(batch_size))
 
-    def tag(self, texts: Sequence[str]) -> list[TaggedText]:
+    def tag(self, texts: Sequence[str], batch_size: int | None = None) -> list[TaggedText]:
+        batch_size = max(1, int(batch_size or self.batch_size))
         encs = encode_texts(self.tokenizer, texts)
         jobs = []  # (text index, a, b)
         for t, (text, enc) in enumerate(zip(texts, encs)):
@@ -60,8 +61,8 @@ class WindowedTagger:
         best = [np.full(len(e.ids), -1, dtype=np.int64) for e in encs]
         order = sorted(range(len(jobs)), key=lambda j: jobs[j][2] - jobs[j][1], reverse=True)
         cls, sep, pad = self.tokenizer.cls_token_id, self.tokenizer.sep_token_id, self.tokenizer.pad_token_id
-        for k in range(0, len(order), self.batch_size):
-            batch = [jobs[j] for j in order[k : k + self.batch_size]]
+        for k in range(0, len(order), batch_size):
+            batch = [jobs[j] for j in order[k : k + batch_size]]
             width = max(b - a for _, a, b in batch) + 2
             ids = np.full((len(batch), width), pad, dtype=np.int64)
             mask = np.zeros((len(batch), width), dtype=np.int64)
@@ -91,8 +92,8 @@ class WindowedTagger:
             out.append(TaggedText(enc.offsets, tags, entities))
         return out
 
-    def extract_batch(self, texts: Sequence[str]) -> list[list[Entity]]:
-        return [t.entities for t in self.tag(texts)]
+    def extract_batch(self, texts: Sequence[str], batch_size: int | None = None) -> list[list[Entity]]:
+        return [t.entities for t in self.tag(texts, batch_size)]
 
 
 def _softmax(x: np.ndarray) -> np.ndarray:
