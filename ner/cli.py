@@ -118,13 +118,21 @@ def _tagger_for(model: str):
 @click.option("--folds", type=click.Choice(["docs"]), default="docs", show_default=True, help="Fold scheme: one fold per document.")
 @click.option("--only", multiple=True, help="Run only the folds holding out these document ids (repeatable).")
 @click.option("--epochs", type=int, help="Override the number of epochs.")
-@click.option("--out", type=click.Path(dir_okay=False), help="Write the full results as JSON here.")
-def cv(config_path: str, data: str, folds: str, only: tuple[str, ...], epochs: int | None, out: str | None) -> None:
+@click.option("--out", type=click.Path(dir_okay=False), help="Write the full results as JSON here; each finished fold is also appended to <out>.partial.jsonl.")
+@click.option("--resume", is_flag=True, help="Keep the folds already in <out>.partial.jsonl (same recipe only) and run the rest.")
+@click.option("--save-models", type=click.Path(file_okay=False), help="Also save each fold's model to DIR/<held-out document>/.")
+def cv(
+    config_path: str, data: str, folds: str, only: tuple[str, ...], epochs: int | None, out: str | None,
+    resume: bool, save_models: str | None,
+) -> None:
     """Leave-one-document-out cross-validation: per-fold and mean per-label exact-span F1.
+
+    A fold takes tens of minutes on a CPU: stop at any time and continue later with --resume.
 
     \b
     Example:
-      ner cv --config configs/m3e-small.yaml --folds docs --out runs/cv.json
+      ner cv --config configs/default.yaml --out runs/cv.json
+      ner cv --config configs/default.yaml --out runs/cv.json --resume   # after an interruption
     """
     from dataclasses import replace
 
@@ -136,30 +144,70 @@ def cv(config_path: str, data: str, folds: str, only: tuple[str, ...], epochs: i
     cfg = TrainConfig.from_yaml(config_path)
     if epochs is not None:
         cfg = replace(cfg, epochs=epochs)
+    recipe = replace(cfg, dev_docs=0).to_dict()
     docs = _load_docs(data)
     unknown = set(only) - {d.id for d in docs}
     if unknown:
         _fail(f"unknown document id(s): {', '.join(sorted(unknown))}")
+    journal = Path(out).with_suffix(".partial.jsonl") if out else None
+    if resume and not journal:
+        _fail("--resume needs --out (the folds are kept in <out>.partial.jsonl)")
+    done = {}
+    if journal and journal.exists():
+        if not resume:
+            _fail(f"{journal} holds folds of an earlier run: continue it with --resume, or delete it")
+        done = _journal_folds(journal, recipe, {d.id for d in docs})
+        click.echo(f"resuming: {len(done)} fold(s) from {journal}: {', '.join(done) or '-'}")
 
     def report(doc_id: str, s: dict) -> None:
         cells = " ".join(f"{s[label]['f1']:.3f}" for label in (*LABELS, "overall"))
         click.echo(f"fold {doc_id:<28} {cells}  ({s['seconds']:.0f} s)")
-        if out:
-            with Path(out).with_suffix(".partial.jsonl").open("a") as f:
-                f.write(json.dumps({doc_id: s}) + "\n")
+        if journal:
+            journal.parent.mkdir(parents=True, exist_ok=True)
+            with journal.open("a", encoding="utf-8") as f:
+                f.write(json.dumps({doc_id: {**s, "config": recipe}}, ensure_ascii=False) + "\n")
 
     click.echo(f"{'':<33} " + " ".join(f"{label[:6]:>6}" for label in (*LABELS, "all")))
+    for doc_id, s in done.items():
+        click.echo(f"fold {doc_id:<28} " + " ".join(f"{s[label]['f1']:.3f}" for label in (*LABELS, "overall")) + "  (earlier run)")
     try:
-        result = cross_validate(cfg, docs, only=list(only) or None, on_fold=report)
+        result = cross_validate(cfg, docs, only=list(only) or None, on_fold=report, done=done, save_models=save_models)
     except FileNotFoundError as exc:
         _fail(str(exc))
+    if not result["folds"]:
+        return
+    missing = [d.id for d in docs if d.id not in result["folds"]]
     click.echo()
-    click.echo(format_table(result["pooled"], "pooled over held-out documents, exact character spans"))
+    click.echo(format_table(result["pooled"], f"pooled over {len(result['folds'])} held-out documents, exact character spans"))
     click.echo()
     click.echo("mean per-fold F1: " + ", ".join(f"{k} {v:.3f}" for k, v in result["mean_per_label_f1"].items()))
+    if missing:
+        click.echo(f"{len(missing)} of {len(docs)} folds not run yet: {', '.join(missing)}")
     if out:
         Path(out).parent.mkdir(parents=True, exist_ok=True)
-        Path(out).write_text(json.dumps({"config": cfg.to_dict(), **result}, indent=2))
+        Path(out).write_text(json.dumps({"config": recipe, "missing_folds": missing, **result}, ensure_ascii=False, indent=2))
+
+
+def _journal_folds(journal: Path, recipe: dict, doc_ids: set[str]) -> dict:
+    """Folds of an interrupted `ner cv` run; refuses folds of another recipe or unknown documents."""
+    folds = {}
+    for n, line in enumerate(journal.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            (doc_id, scores), = json.loads(line).items()
+        except ValueError:
+            _fail(f"{journal}:{n}: not a fold record (a run killed while writing? delete that line)")
+        ran = scores.get("config")
+        if ran is None:
+            _fail(f"{journal}:{n}: fold {doc_id} does not say which recipe it ran; cannot resume from it")
+        changed = sorted(k for k in recipe if k != "threads" and ran.get(k) != recipe[k])
+        if changed:
+            _fail(f"{journal}:{n}: fold {doc_id} ran another recipe (differs in {', '.join(changed)}); use another --out")
+        if doc_id not in doc_ids:
+            _fail(f"{journal}:{n}: fold {doc_id} is not a document of the data")
+        folds[doc_id] = scores
+    return folds
 
 
 @main.command()

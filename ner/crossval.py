@@ -1,15 +1,21 @@
-"""Leave-one-document-out cross-validation: the honest estimate while the corpus is small."""
+"""Leave-one-document-out cross-validation: the honest estimate while the corpus is small.
+
+One fold costs tens of minutes on a CPU, so a run can be spread over several sessions: every
+finished fold is handed to `on_fold` (the CLI appends it to a journal), and `done` folds from
+an earlier run of the same recipe are counted without retraining.
+"""
 
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Callable, Sequence
+from pathlib import Path
+from typing import Callable, Mapping, Sequence
 
 from .config import TrainConfig
 from .entity import Document, Span
-from .evaluate import span_scores
+from .evaluate import prf, span_scores
 from .labels import LABELS
-from .train import torch_tagger, train
+from .train import save_model, torch_tagger, train
 
 
 def cross_validate(
@@ -18,38 +24,52 @@ def cross_validate(
     only: Sequence[str] | None = None,
     progress: bool = True,
     on_fold: Callable[[str, dict], None] | None = None,
+    done: Mapping[str, dict] | None = None,
+    save_models: str | Path | None = None,
 ) -> dict:
     """Train once per held-out document (fixed epochs, no dev split) and score the held-out one.
 
-    Returns per-fold span scores, the pooled (micro) scores over all held-out spans and the mean
-    of the per-fold overall and per-label F1.
+    Folds in `done` are taken as they are. Each new fold records its predicted spans; with
+    `save_models` its model is saved to `save_models/<document id>/` (for export checks and
+    decoding experiments on held-out text). Returns `summarize` of all folds.
     """
     fold_cfg = replace(cfg, dev_docs=0)
-    folds, gold, pred = {}, [], []
+    folds = {d.id: dict(done[d.id]) for d in docs if done and d.id in done}
     for held in docs:
-        if only and held.id not in only:
+        if held.id in folds or (only and held.id not in only):
             continue
         rest = [d for d in docs if d.id != held.id]
         result = train(fold_cfg, rest, dev=[], progress=progress)
         tagged = torch_tagger(result.model, result.tokenizer, fold_cfg).tag([held.text])[0]
-        fold_gold = [(held.id, s) for s in held.spans]
-        fold_pred = [(held.id, Span(e.start, e.end, e.label)) for e in tagged.entities]
-        scores = span_scores(fold_gold, fold_pred)
+        scores = span_scores(
+            [(held.id, s) for s in held.spans], [(held.id, Span(e.start, e.end, e.label)) for e in tagged.entities]
+        )
         scores["seconds"] = round(result.seconds, 1)
         scores["peak_rss_mb"] = round(result.peak_rss_mb)
+        scores["predictions"] = [[e.start, e.end, e.label] for e in tagged.entities]
+        if save_models:
+            save_model(result, Path(save_models) / held.id, f"{len(rest)} gold documents (fold holding out {held.id})")
         folds[held.id] = scores
-        gold += fold_gold
-        pred += fold_pred
         if on_fold:
             on_fold(held.id, scores)
-    labels = [*LABELS, "overall"]
+    return summarize(folds)
+
+
+def summarize(folds: Mapping[str, dict]) -> dict:
+    """Pooled (micro) scores over all held-out spans, and the mean of the per-fold F1.
+
+    Pooling uses each fold's counts (true positives = precision × predicted), so folds run in
+    different sessions combine exactly. The mean per label skips folds where that label is
+    neither gold nor predicted: they say nothing about it.
+    """
+    pooled = {}
+    for label in [*LABELS, "overall"]:
+        tp = sum(round(f[label]["precision"] * f[label]["predicted"]) for f in folds.values())
+        n_pred = sum(int(f[label]["predicted"]) for f in folds.values())
+        n_gold = sum(int(f[label]["support"]) for f in folds.values())
+        pooled[label] = prf(tp, n_pred, n_gold)
     mean = {}
-    for label in labels:  # folds where a label is neither gold nor predicted say nothing about it
+    for label in [*LABELS, "overall"]:
         seen = [f[label]["f1"] for f in folds.values() if f[label]["support"] or f[label]["predicted"]]
         mean[label] = sum(seen) / len(seen) if seen else 0.0
-    return {
-        "folds": folds,
-        "pooled": span_scores(gold, pred),
-        "mean_f1": mean.get("overall", 0.0),
-        "mean_per_label_f1": mean,
-    }
+    return {"folds": dict(folds), "pooled": pooled, "mean_f1": mean["overall"], "mean_per_label_f1": mean}

@@ -1,0 +1,88 @@
+"""Cross-validation spread over sessions: the journal, --resume, and exact pooling of folds."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from ner.cli import main
+from ner.config import TrainConfig
+from ner.crossval import summarize
+from ner.entity import Document, Span
+from ner.evaluate import span_scores
+
+
+def test_pooling_from_fold_counts_equals_pooling_the_spans():
+    gold = {
+        "a": [Span(0, 2, "ORG"), Span(3, 5, "AMOUNT"), Span(6, 9, "METRIC")],
+        "b": [Span(0, 4, "ORG"), Span(5, 7, "PROJECT")],
+    }
+    pred = {
+        "a": [Span(0, 2, "ORG"), Span(3, 6, "AMOUNT"), Span(6, 9, "METRIC"), Span(10, 12, "ORG")],
+        "b": [Span(0, 4, "ORG")],
+    }
+    folds = {d: span_scores([(d, s) for s in gold[d]], [(d, s) for s in pred[d]]) for d in gold}
+    everything = span_scores([(d, s) for d in gold for s in gold[d]], [(d, s) for d in pred for s in pred[d]])
+    result = summarize(folds)
+    assert result["pooled"] == everything
+    # hand-checked: 3 of 5 predictions right, 3 of 5 gold found
+    assert result["pooled"]["overall"]["f1"] == pytest.approx(0.6)
+    # fold a: ORG p 1/2 r 1 -> 2/3; fold b: ORG 1.0; PROJECT only in b (F1 0); GROWTH_RATE in neither
+    assert result["mean_per_label_f1"]["ORG"] == pytest.approx((2 / 3 + 1.0) / 2)
+    assert result["mean_per_label_f1"]["PROJECT"] == 0.0
+    assert result["mean_per_label_f1"]["AMOUNT"] == 0.0  # only in a, missed by a boundary
+
+
+@pytest.fixture
+def cv_setup(tiny_model, gold_docs, tmp_path):
+    docs = [Document(d.id, d.text[:300], [s for s in d.spans if s.end <= 300]) for d in gold_docs[:3]]
+    export = [{"id": i, "data": {"text": d.text, "doc": d.id}, "annotations": [{"result": [
+        {"type": "labels", "value": {"start": s.start, "end": s.end, "text": d.text[s.start:s.end], "labels": [s.label]}}
+        for s in d.spans]}]} for i, d in enumerate(docs)]
+    data = tmp_path / "data.json"
+    data.write_text(json.dumps(export, ensure_ascii=False), encoding="utf-8")
+    cfg = replace(TrainConfig(), base_model=str(tiny_model), max_length=64, overlap=8, epochs=1, batch_size=4)
+    (tmp_path / "cfg.yaml").write_text(yaml.safe_dump(cfg.to_dict()))
+    return docs, data, tmp_path
+
+
+def test_cv_resumes_from_its_journal_and_refuses_to_mix_recipes(cv_setup):
+    docs, data, tmp = cv_setup
+    run = lambda *extra: CliRunner().invoke(main, ["cv", "--config", str(tmp / "cfg.yaml"), "--data", str(data), "--out", str(tmp / "cv.json"), *extra])
+    r = run("--only", docs[0].id, "--save-models", str(tmp / "folds"))
+    assert r.exit_code == 0, r.output
+    assert "2 of 3 folds not run yet" in r.output
+    assert (tmp / "folds" / docs[0].id / "model.safetensors").exists()
+    journal = tmp / "cv.partial.jsonl"
+    first = json.loads(journal.read_text())[docs[0].id]
+    assert first["config"]["epochs"] == 1 and isinstance(first["predictions"], list)
+
+    r = run("--only", docs[1].id)
+    assert r.exit_code != 0 and "--resume" in r.output  # an earlier run is never appended to silently
+
+    r = run("--resume", "--only", docs[1].id)
+    assert r.exit_code == 0, r.output
+    assert "resuming: 1 fold(s)" in r.output
+    result = json.loads((tmp / "cv.json").read_text())
+    assert list(result["folds"]) == [docs[0].id, docs[1].id]
+    assert result["folds"][docs[0].id]["overall"] == first["overall"]  # kept, not retrained
+    assert result["missing_folds"] == [docs[2].id]
+    assert len(journal.read_text().splitlines()) == 2
+
+    r = run("--resume", "--epochs", "2")
+    assert r.exit_code != 0 and "differs in epochs" in r.output
+
+    with journal.open("a") as f:
+        f.write('{"half a line')
+    r = run("--resume")
+    assert r.exit_code != 0 and "not a fold record" in r.output
+
+
+def test_resume_needs_out(cv_setup):
+    docs, data, tmp = cv_setup
+    r = CliRunner().invoke(main, ["cv", "--config", str(tmp / "cfg.yaml"), "--data", str(data), "--resume"])
+    assert r.exit_code != 0 and "--resume needs --out" in r.output
