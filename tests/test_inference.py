@@ -30,6 +30,16 @@ def test_bundle_contents_and_verification(tiny_bundle):
     assert 0.0 <= report["int8_vs_fp32_f1"] <= 1.0
 
 
+def test_export_fuses_attention_into_single_ops(tiny_bundle):
+    import onnx
+
+    fp32 = [n.op_type for n in onnx.load(str(tiny_bundle / "model.onnx")).graph.node]
+    int8 = [n.op_type for n in onnx.load(str(tiny_bundle / "model.int8.onnx")).graph.node]
+    layers = 2  # the tiny test model
+    assert fp32.count("Attention") == layers and "Softmax" not in fp32, sorted(set(fp32))
+    assert int8.count("QAttention") == layers and "MatMulInteger" in int8, sorted(set(int8))
+
+
 def test_round_trip_extracts_entities_that_point_into_the_text(extractor):
     text = "实现地区生产总值150.06亿元，同比增长18.46%。公牛集团总部研发大楼项目开工。" * 3
     entities = extractor.extract(text)
