@@ -15,7 +15,8 @@ from typing import Callable, Sequence
 import numpy as np
 
 from .align import tags_to_spans
-from .encoding import encode_texts
+from .decode import DECODINGS, decode
+from .encoding import Encoded, encode_texts
 from .entity import Entity
 from .windows import plan_windows
 
@@ -40,17 +41,22 @@ class WindowedTagger:
         max_length: int = 256,
         overlap: int = 64,
         batch_size: int = 16,
+        decoding: str = "argmax",
     ):
         if max_length < 8:
             raise ValueError("max_length must be at least 8 tokens")
+        if decoding not in DECODINGS:
+            raise ValueError(f"decoding must be one of {', '.join(DECODINGS)}, not {decoding!r}")
         self.tokenizer = tokenizer
         self.tags = list(tags)
         self.logits_fn = logits_fn
         self.max_length = max_length
         self.overlap = overlap
         self.batch_size = max(1, int(batch_size))
+        self.decoding = decoding
 
-    def tag(self, texts: Sequence[str], batch_size: int | None = None) -> list[TaggedText]:
+    def probabilities(self, texts: Sequence[str], batch_size: int | None = None) -> list[tuple[Encoded, np.ndarray]]:
+        """Each text's tokens and their (tokens × tags) probabilities, merged over windows."""
         batch_size = max(1, int(batch_size or self.batch_size))
         encs = encode_texts(self.tokenizer, texts)
         jobs = []  # (text index, a, b)
@@ -80,17 +86,20 @@ class WindowedTagger:
                 take = centrality > best[t][a:b]
                 best[t][a:b][take] = centrality[take]
                 probs[t][a:b][take] = p[r, 1 : b - a + 1][take]
-        out = []
-        for text, enc, pr in zip(texts, encs, probs):
-            idx = pr.argmax(axis=1) if len(pr) else np.zeros(0, dtype=np.int64)
-            tags = [self.tags[i] for i in idx]
-            scores = pr.max(axis=1).tolist() if len(pr) else []
-            entities = [
-                Entity(s.start, s.end, s.label, text[s.start : s.end], round(score, 4))
-                for s, score in tags_to_spans(enc.offsets, tags, scores)
-            ]
-            out.append(TaggedText(enc.offsets, tags, entities))
-        return out
+        return list(zip(encs, probs))
+
+    def tag(self, texts: Sequence[str], batch_size: int | None = None) -> list[TaggedText]:
+        return [self.decode(text, enc, pr) for text, (enc, pr) in zip(texts, self.probabilities(texts, batch_size))]
+
+    def decode(self, text: str, enc: Encoded, probs: np.ndarray, decoding: str | None = None) -> TaggedText:
+        """Tags and entities of one text from its token probabilities."""
+        idx = decode(probs, self.tags, decoding or self.decoding)
+        tags = [self.tags[i] for i in idx]
+        scores = probs[np.arange(len(idx)), idx].tolist()
+        return TaggedText(enc.offsets, tags, [
+            Entity(s.start, s.end, s.label, text[s.start : s.end], round(score, 4))
+            for s, score in tags_to_spans(enc.offsets, tags, scores)
+        ])
 
     def extract_batch(self, texts: Sequence[str], batch_size: int | None = None) -> list[list[Entity]]:
         return [t.entities for t in self.tag(texts, batch_size)]

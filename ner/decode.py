@@ -1,0 +1,48 @@
+"""Per-token label probabilities → one tag per token.
+
+`argmax` takes each token's most probable tag and leaves broken sequences (an I- after O) to the
+lenient span decoder. `viterbi` finds the most probable tag sequence that is valid IOB2 (I-X only
+after B-X or I-X), so an entity's boundaries are decided jointly rather than token by token.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+DECODINGS = ("argmax", "viterbi")
+
+
+def allowed_transitions(tags: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(start[j], move[i, j]): whether a sequence may start with tag j, and tag i may precede tag j."""
+    n = len(tags)
+    start = np.array([not t.startswith("I-") for t in tags])
+    move = np.ones((n, n), dtype=bool)
+    for j, tag in enumerate(tags):
+        if tag.startswith("I-"):
+            label = tag[2:]
+            move[:, j] = [prev in (f"B-{label}", f"I-{label}") for prev in tags]
+    return start, move
+
+
+def decode(probs: np.ndarray, tags: Sequence[str], method: str = "viterbi") -> np.ndarray:
+    """Tag indices for a (tokens × tags) probability matrix."""
+    if method not in DECODINGS:
+        raise ValueError(f"decoding must be one of {', '.join(DECODINGS)}, not {method!r}")
+    if method == "argmax" or len(probs) == 0:
+        return probs.argmax(axis=1) if len(probs) else np.zeros(0, dtype=np.int64)
+    start, move = allowed_transitions(tags)
+    logp = np.log(np.clip(probs, 1e-12, 1.0))
+    forbid = np.where(move, 0.0, -np.inf)
+    score = np.where(start, logp[0], -np.inf)
+    back = np.zeros(probs.shape, dtype=np.int64)
+    for t in range(1, len(probs)):
+        cand = score[:, None] + forbid  # previous tag × next tag
+        back[t] = cand.argmax(axis=0)
+        score = cand.max(axis=0) + logp[t]
+    path = np.zeros(len(probs), dtype=np.int64)
+    path[-1] = score.argmax()
+    for t in range(len(probs) - 1, 0, -1):
+        path[t - 1] = back[t, path[t]]
+    return path

@@ -1,0 +1,47 @@
+"""Constrained IOB2 decoding: hand-checked sequences where argmax breaks an entity."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ner.decode import allowed_transitions, decode
+
+TAGS = ["O", "B-ORG", "I-ORG", "B-AMOUNT", "I-AMOUNT"]
+
+
+def probs(*rows):
+    return np.array(rows, dtype=np.float32)
+
+
+def test_argmax_keeps_an_invalid_sequence_viterbi_repairs_it():
+    # token 2 leans I-AMOUNT after an ORG entity: argmax gives B-ORG I-ORG I-AMOUNT
+    p = probs(
+        [0.05, 0.9, 0.02, 0.02, 0.01],
+        [0.05, 0.02, 0.9, 0.02, 0.01],
+        [0.05, 0.02, 0.40, 0.03, 0.50],
+    )
+    assert decode(p, TAGS, "argmax").tolist() == [1, 2, 4]
+    # the best valid path: 0.9·0.9·0.40 for B-ORG I-ORG I-ORG beats any path ending in I-AMOUNT
+    assert decode(p, TAGS, "viterbi").tolist() == [1, 2, 2]
+
+
+def test_viterbi_never_starts_with_or_jumps_into_an_inside_tag():
+    p = probs([0.1, 0.3, 0.5, 0.05, 0.05], [0.2, 0.05, 0.7, 0.0, 0.05], [0.4, 0.0, 0.0, 0.0, 0.6])
+    assert [TAGS[i] for i in decode(p, TAGS, "argmax")] == ["I-ORG", "I-ORG", "I-AMOUNT"]
+    # best valid path: B-ORG I-ORG O = 0.3·0.7·0.4 = 0.084 (O O O is 0.008, B-AMOUNT I-AMOUNT I-AMOUNT 0.0015)
+    assert [TAGS[i] for i in decode(p, TAGS, "viterbi")] == ["B-ORG", "I-ORG", "O"]
+    start, move = allowed_transitions(TAGS)
+    assert start.tolist() == [True, True, False, True, False]
+    assert move[TAGS.index("B-ORG"), TAGS.index("I-ORG")] and not move[TAGS.index("O"), TAGS.index("I-ORG")]
+    assert not move[TAGS.index("I-ORG"), TAGS.index("I-AMOUNT")]
+
+
+def test_valid_argmax_paths_are_left_alone_and_empty_input_works():
+    rng = np.random.default_rng(0)
+    p = rng.dirichlet(np.ones(5), size=40).astype(np.float32)
+    p[:, 2] = p[:, 4] = 0.0  # no inside tags at all: every argmax path is valid
+    assert decode(p, TAGS, "viterbi").tolist() == decode(p, TAGS, "argmax").tolist()
+    assert decode(np.zeros((0, 5), dtype=np.float32), TAGS).tolist() == []
+    with pytest.raises(ValueError, match="decoding"):
+        decode(p, TAGS, "beam")
