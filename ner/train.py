@@ -52,7 +52,9 @@ def resolve_base_model(name: str) -> str:
         if candidate.is_dir():
             return str(candidate)
     if name.startswith(("models/", "./", "/")) or Path(name).suffix:
-        hint = " Run `python scripts/fetch_base_model.py` first." if "m3e-small" in name else ""
+        hint = " Run `python scripts/fetch_base_model.py` first." if Path(name).name == "m3e-small" else (
+            " Make it with `python scripts/pretrain_mlm.py` (see the config's comment)." if "m3e-small-" in name else ""
+        )
         raise FileNotFoundError(f"base model directory {name!r} not found.{hint}")
     return name
 
