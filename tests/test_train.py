@@ -59,9 +59,11 @@ def test_config_rejects_unknown_and_bad_settings(tmp_path):
         TrainConfig.from_yaml(tmp_path / "c.yaml")
 
 
-def test_missing_base_model_names_the_fetch_script():
+def test_missing_base_model_names_the_script_that_makes_it(tmp_path):
     with pytest.raises(FileNotFoundError, match="fetch_base_model"):
-        resolve_base_model("models/base/m3e-small-missing")
+        resolve_base_model(str(tmp_path / "m3e-small"))
+    with pytest.raises(FileNotFoundError, match="pretrain_mlm"):
+        resolve_base_model(str(tmp_path / "m3e-small-gov"))
     assert resolve_base_model("hfl/rbt3") == "hfl/rbt3"  # hub ids pass through for users with the hub
 
 
