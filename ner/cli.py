@@ -120,7 +120,7 @@ def _tagger_for(model: str):
 @click.option("--epochs", type=int, help="Override the number of epochs.")
 @click.option("--out", type=click.Path(dir_okay=False), help="Write the full results as JSON here; each finished fold is also appended to <out>.partial.jsonl.")
 @click.option("--resume", is_flag=True, help="Keep the folds already in <out>.partial.jsonl (same recipe only) and run the rest.")
-@click.option("--save-models", type=click.Path(file_okay=False), help="Also save each fold's model to DIR/<held-out document>/.")
+@click.option("--save-models", type=click.Path(file_okay=False), help="Keep each fold's model in DIR/<held-out document>/; a fold whose model is already there (same training settings and documents) is scored without retraining.")
 def cv(
     config_path: str, data: str, folds: str, only: tuple[str, ...], epochs: int | None, out: str | None,
     resume: bool, save_models: str | None,

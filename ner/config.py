@@ -7,6 +7,8 @@ from pathlib import Path
 
 import yaml
 
+from .decode import DECODINGS
+
 
 @dataclass
 class TrainConfig:
@@ -23,6 +25,7 @@ class TrainConfig:
     patience: int = 5  # epochs without dev F1 gain before stopping
     seed: int = 13
     threads: int = 0  # torch intra-op threads; 0 leaves torch's default
+    decoding: str = "viterbi"  # token probabilities → tags: "viterbi" (valid IOB2 only) or "argmax"
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> "TrainConfig":
@@ -42,7 +45,13 @@ class TrainConfig:
                     pass
             if isinstance(default, (int, float)) and (isinstance(value, bool) or not isinstance(value, (int, float))):
                 raise ValueError(f"{path}: {name} must be a number, got {value!r}")
+        if data.get("decoding", "viterbi") not in DECODINGS:
+            raise ValueError(f"{path}: decoding must be one of {', '.join(DECODINGS)}, not {data['decoding']!r}")
         return cls(**data)
+
+    def training_settings(self) -> dict:
+        """The settings that shape the trained weights (decoding and thread count do not)."""
+        return {k: v for k, v in asdict(self).items() if k not in ("decoding", "threads")}
 
     def to_dict(self) -> dict:
         return asdict(self)

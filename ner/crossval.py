@@ -7,6 +7,7 @@ an earlier run of the same recipe are counted without retraining.
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
@@ -15,7 +16,7 @@ from .config import TrainConfig
 from .entity import Document, Span
 from .evaluate import prf, span_scores
 from .labels import LABELS
-from .train import save_model, torch_tagger, train
+from .train import load_model, save_model, torch_tagger, train
 
 
 def cross_validate(
@@ -29,9 +30,10 @@ def cross_validate(
 ) -> dict:
     """Train once per held-out document (fixed epochs, no dev split) and score the held-out one.
 
-    Folds in `done` are taken as they are. Each new fold records its predicted spans; with
-    `save_models` its model is saved to `save_models/<document id>/` (for export checks and
-    decoding experiments on held-out text). Returns `summarize` of all folds.
+    Folds in `done` are taken as they are. Each new fold records its predicted spans. With
+    `save_models`, each fold's model is kept in `save_models/<document id>/`, and a fold whose
+    model is already there (same training settings, same training documents) is scored without
+    retraining, so a change of decoding costs no training. Returns `summarize` of all folds.
     """
     fold_cfg = replace(cfg, dev_docs=0)
     folds = {d.id: dict(done[d.id]) for d in docs if done and d.id in done}
@@ -39,20 +41,41 @@ def cross_validate(
         if held.id in folds or (only and held.id not in only):
             continue
         rest = [d for d in docs if d.id != held.id]
-        result = train(fold_cfg, rest, dev=[], progress=progress)
-        tagged = torch_tagger(result.model, result.tokenizer, fold_cfg).tag([held.text])[0]
+        saved = Path(save_models) / held.id if save_models else None
+        if saved and _trained_as(saved, fold_cfg, rest):
+            model, tokenizer, _ = load_model(saved)
+            meta = json.loads((saved / "metrics.json").read_text(encoding="utf-8"))
+            seconds, peak = meta["train_seconds"], meta["peak_rss_mb"]
+        else:
+            result = train(fold_cfg, rest, dev=[], progress=progress)
+            model, tokenizer, seconds, peak = result.model, result.tokenizer, result.seconds, result.peak_rss_mb
+            if saved:
+                save_model(result, saved, f"{len(rest)} gold documents (fold holding out {held.id})")
+        tagged = torch_tagger(model, tokenizer, fold_cfg).tag([held.text])[0]
         scores = span_scores(
             [(held.id, s) for s in held.spans], [(held.id, Span(e.start, e.end, e.label)) for e in tagged.entities]
         )
-        scores["seconds"] = round(result.seconds, 1)
-        scores["peak_rss_mb"] = round(result.peak_rss_mb)
+        scores["seconds"] = round(seconds, 1)
+        scores["peak_rss_mb"] = round(peak)
         scores["predictions"] = [[e.start, e.end, e.label] for e in tagged.entities]
-        if save_models:
-            save_model(result, Path(save_models) / held.id, f"{len(rest)} gold documents (fold holding out {held.id})")
         folds[held.id] = scores
         if on_fold:
             on_fold(held.id, scores)
     return summarize(folds)
+
+
+def _trained_as(model_dir: Path, cfg: TrainConfig, docs: Sequence[Document]) -> bool:
+    """Whether a saved fold model was trained with these settings on exactly these documents."""
+    try:
+        ran = TrainConfig.from_yaml(model_dir / "train_config.yaml")
+        meta = json.loads((model_dir / "metrics.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return (
+        (model_dir / "model.safetensors").exists()
+        and ran.training_settings() == cfg.training_settings()
+        and sorted(meta.get("train_documents", [])) == sorted(d.id for d in docs)
+    )
 
 
 def summarize(folds: Mapping[str, dict]) -> dict:

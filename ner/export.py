@@ -144,7 +144,10 @@ def export_bundle(
     if report["max_abs_logit_diff"] >= PARITY_LIMIT:
         raise RuntimeError(f"ONNX logits differ from PyTorch by {report['max_abs_logit_diff']:.2e} (limit {PARITY_LIMIT})")
     tags = [model.config.id2label[i] for i in range(model.config.num_labels)]
-    settings = {"tags": tags, "labels": list(LABELS), "max_length": cfg.max_length, "overlap": cfg.max_length // 4}
+    settings = {
+        "tags": tags, "labels": list(LABELS), "max_length": cfg.max_length, "overlap": cfg.max_length // 4,
+        "decoding": cfg.decoding,
+    }
     write_manifest(out, settings)  # provisional, so that the agreement check can load the bundle
     if check_docs:
         report.update(agreement(out, check_docs))

@@ -62,6 +62,7 @@ class Extractor:
             max_length=int(self.manifest["max_length"]),
             overlap=int(self.manifest["overlap"]),
             batch_size=batch_size,
+            decoding=self.manifest.get("decoding", "argmax"),  # bundles from before the setting decoded by argmax
         )
 
     def _pick(self, precision: str) -> str:

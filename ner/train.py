@@ -84,7 +84,7 @@ def torch_tagger(model, tokenizer, cfg: TrainConfig, batch_size: int = 16) -> Wi
         return out.logits.float().cpu().numpy()
 
     tags = [model.config.id2label[i] for i in range(model.config.num_labels)]
-    return WindowedTagger(tokenizer, tags, logits, cfg.max_length, cfg.max_length // 4, batch_size)
+    return WindowedTagger(tokenizer, tags, logits, cfg.max_length, cfg.max_length // 4, batch_size, cfg.decoding)
 
 
 def _batches(windows: list[TrainingWindow], batch_size: int, pad_id: int, rng: random.Random):

@@ -76,6 +76,18 @@ def test_cv_resumes_from_its_journal_and_refuses_to_mix_recipes(cv_setup):
     r = run("--resume", "--epochs", "2")
     assert r.exit_code != 0 and "differs in epochs" in r.output
 
+    # another decoding is another recipe: a new journal, but the saved fold model is reused
+    cfg = yaml.safe_load((tmp / "cfg.yaml").read_text())
+    (tmp / "argmax.yaml").write_text(yaml.safe_dump({**cfg, "decoding": "argmax"}))
+    r = run("--resume", "--config", str(tmp / "argmax.yaml"))
+    assert r.exit_code != 0 and "differs in decoding" in r.output
+    r = CliRunner().invoke(main, ["cv", "--config", str(tmp / "argmax.yaml"), "--data", str(data), "--out", str(tmp / "cv-argmax.json"),
+                                  "--only", docs[0].id, "--save-models", str(tmp / "folds")])
+    assert r.exit_code == 0, r.output
+    again = json.loads((tmp / "cv-argmax.json").read_text())["folds"][docs[0].id]
+    assert again["seconds"] == first["seconds"]  # the training time of the saved model: not retrained
+    assert json.loads((tmp / "cv-argmax.partial.jsonl").read_text())[docs[0].id]["config"]["decoding"] == "argmax"
+
     with journal.open("a") as f:
         f.write('{"half a line')
     r = run("--resume")

@@ -40,6 +40,12 @@ def test_export_fuses_attention_into_single_ops(tiny_bundle):
     assert int8.count("QAttention") == layers and "MatMulInteger" in int8, sorted(set(int8))
 
 
+def test_bundle_carries_the_recipe_decoding(tiny_bundle):
+    manifest = json.loads((tiny_bundle / "manifest.json").read_text())
+    assert manifest["decoding"] == "viterbi"
+    assert Extractor(tiny_bundle).tagger.decoding == "viterbi"
+
+
 def test_round_trip_extracts_entities_that_point_into_the_text(extractor):
     text = "实现地区生产总值150.06亿元，同比增长18.46%。公牛集团总部研发大楼项目开工。" * 3
     entities = extractor.extract(text)

@@ -57,6 +57,9 @@ def test_config_rejects_unknown_and_bad_settings(tmp_path):
     (tmp_path / "c.yaml").write_text("epochs: many\n")
     with pytest.raises(ValueError, match="must be a number"):
         TrainConfig.from_yaml(tmp_path / "c.yaml")
+    (tmp_path / "d.yaml").write_text("decoding: crf\n")
+    with pytest.raises(ValueError, match="decoding must be one of argmax, viterbi"):
+        TrainConfig.from_yaml(tmp_path / "d.yaml")
 
 
 def test_missing_base_model_names_the_script_that_makes_it(tmp_path):
