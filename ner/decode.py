@@ -30,9 +30,12 @@ def decode(probs: np.ndarray, tags: Sequence[str], method: str = "viterbi") -> n
     """Tag indices for a (tokens × tags) probability matrix."""
     if method not in DECODINGS:
         raise ValueError(f"decoding must be one of {', '.join(DECODINGS)}, not {method!r}")
+    best = probs.argmax(axis=1) if len(probs) else np.zeros(0, dtype=np.int64)
     if method == "argmax" or len(probs) == 0:
-        return probs.argmax(axis=1) if len(probs) else np.zeros(0, dtype=np.int64)
+        return best
     start, move = allowed_transitions(tags)
+    if start[best[0]] and move[best[:-1], best[1:]].all():
+        return best  # the unconstrained best path is valid, hence also the best valid path
     logp = np.log(np.clip(probs, 1e-12, 1.0))
     forbid = np.where(move, 0.0, -np.inf)
     score = np.where(start, logp[0], -np.inf)

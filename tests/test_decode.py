@@ -45,3 +45,18 @@ def test_valid_argmax_paths_are_left_alone_and_empty_input_works():
     assert decode(np.zeros((0, 5), dtype=np.float32), TAGS).tolist() == []
     with pytest.raises(ValueError, match="decoding"):
         decode(p, TAGS, "beam")
+
+
+def test_viterbi_equals_brute_force_over_all_valid_paths():
+    import itertools
+
+    start, move = allowed_transitions(TAGS)
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        p = rng.dirichlet(np.ones(len(TAGS)) * 0.3, size=5).astype(np.float64)
+        valid = (
+            path for path in itertools.product(range(len(TAGS)), repeat=5)
+            if start[path[0]] and all(move[a, b] for a, b in zip(path, path[1:]))
+        )
+        best = max(valid, key=lambda path: sum(np.log(p[t, j]) for t, j in enumerate(path)))
+        assert decode(p, TAGS, "viterbi").tolist() == list(best)
