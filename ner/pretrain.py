@@ -148,6 +148,8 @@ def pretrain(
     from tqdm.auto import tqdm
     from transformers import AutoModelForMaskedLM, AutoTokenizer, get_linear_schedule_with_warmup
 
+    from .train import optimizer_step
+
     if segment is None:
         segment = _jieba()
     t0 = time.time()
@@ -189,12 +191,7 @@ def pretrain(
             order += windows
         chunk, order = order[:batch_size], order[batch_size:]
         loss = _masked_loss(model, *(t.to(device) for t in _batch([masker(w, rng) for w in chunk], *ids_of)))
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
-        scheduler.step()
-        optimizer.zero_grad()
-        losses.append(loss.item())
+        losses.append(optimizer_step(model, loss, optimizer, scheduler))
     metrics = {
         "base_model": base,
         "windows": len(windows),

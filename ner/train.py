@@ -87,6 +87,16 @@ def torch_tagger(model, tokenizer, cfg: TrainConfig, batch_size: int = 16) -> Wi
     return WindowedTagger(tokenizer, tags, logits, cfg.max_length, cfg.max_length // 4, batch_size, cfg.decoding)
 
 
+def optimizer_step(model, loss, optimizer, scheduler) -> float:
+    """Backpropagate, clip the gradient norm to 1, step the optimizer and schedule; returns the loss."""
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    optimizer.step()
+    scheduler.step()
+    optimizer.zero_grad()
+    return loss.item()
+
+
 def _batches(windows: list[TrainingWindow], batch_size: int, pad_id: int, rng: random.Random):
     """Shuffle, then group windows of similar length into batches (less padding), in random order."""
     idx = list(range(len(windows)))
@@ -159,12 +169,7 @@ def train(
         losses = []
         for ids, mask, labels in _batches(windows, cfg.batch_size, tokenizer.pad_token_id, rng):
             loss = model(input_ids=ids.to(device), attention_mask=mask.to(device), labels=labels.to(device)).loss
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimizer.step()
-            scheduler.step()
-            optimizer.zero_grad()
-            losses.append(loss.item())
+            losses.append(optimizer_step(model, loss, optimizer, scheduler))
             bar.update(1)
         entry = {"epoch": epoch, "loss": float(np.mean(losses))}
         if dev_docs:
