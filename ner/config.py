@@ -26,6 +26,7 @@ class TrainConfig:
     seed: int = 13
     threads: int = 0  # torch intra-op threads; 0 leaves torch's default
     decoding: str = "viterbi"  # token probabilities → tags: "viterbi" (valid IOB2 only) or "argmax"
+    min_entity_chars: int = 2  # shorter predictions are dropped: no gold entity has a single character
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> "TrainConfig":
@@ -50,8 +51,8 @@ class TrainConfig:
         return cls(**data)
 
     def training_settings(self) -> dict:
-        """The settings that shape the trained weights (decoding and thread count do not)."""
-        return {k: v for k, v in asdict(self).items() if k not in ("decoding", "threads")}
+        """The settings that shape the trained weights (decoding, entity filter and threads do not)."""
+        return {k: v for k, v in asdict(self).items() if k not in ("decoding", "min_entity_chars", "threads")}
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -62,7 +62,9 @@ class Extractor:
             max_length=int(self.manifest["max_length"]),
             overlap=int(self.manifest["overlap"]),
             batch_size=batch_size,
-            decoding=self.manifest.get("decoding", "argmax"),  # bundles from before the setting decoded by argmax
+            # bundles made before these settings decoded by argmax and kept every entity
+            decoding=self.manifest.get("decoding", "argmax"),
+            min_entity_chars=int(self.manifest.get("min_entity_chars", 1)),
         )
 
     def _pick(self, precision: str) -> str:

@@ -42,6 +42,7 @@ class WindowedTagger:
         overlap: int = 64,
         batch_size: int = 16,
         decoding: str = "argmax",
+        min_entity_chars: int = 1,
     ):
         if max_length < 8:
             raise ValueError("max_length must be at least 8 tokens")
@@ -54,6 +55,7 @@ class WindowedTagger:
         self.overlap = overlap
         self.batch_size = max(1, int(batch_size))
         self.decoding = decoding
+        self.min_entity_chars = min_entity_chars
 
     def probabilities(self, texts: Sequence[str], batch_size: int | None = None) -> list[tuple[Encoded, np.ndarray]]:
         """Each text's tokens and their (tokens × tags) probabilities, merged over windows."""
@@ -91,14 +93,18 @@ class WindowedTagger:
     def tag(self, texts: Sequence[str], batch_size: int | None = None) -> list[TaggedText]:
         return [self.decode(text, enc, pr) for text, (enc, pr) in zip(texts, self.probabilities(texts, batch_size))]
 
-    def decode(self, text: str, enc: Encoded, probs: np.ndarray, decoding: str | None = None) -> TaggedText:
-        """Tags and entities of one text from its token probabilities."""
+    def decode(
+        self, text: str, enc: Encoded, probs: np.ndarray, decoding: str | None = None, min_entity_chars: int | None = None
+    ) -> TaggedText:
+        """Tags and entities of one text from its token probabilities (settings default to the tagger's)."""
         idx = decode(probs, self.tags, decoding or self.decoding)
         tags = [self.tags[i] for i in idx]
         scores = probs[np.arange(len(idx)), idx].tolist()
+        shortest = self.min_entity_chars if min_entity_chars is None else min_entity_chars
         return TaggedText(enc.offsets, tags, [
             Entity(s.start, s.end, s.label, text[s.start : s.end], round(score, 4))
             for s, score in tags_to_spans(enc.offsets, tags, scores)
+            if s.end - s.start >= shortest
         ])
 
     def extract_batch(self, texts: Sequence[str], batch_size: int | None = None) -> list[list[Entity]]:

@@ -84,7 +84,9 @@ def torch_tagger(model, tokenizer, cfg: TrainConfig, batch_size: int = 16) -> Wi
         return out.logits.float().cpu().numpy()
 
     tags = [model.config.id2label[i] for i in range(model.config.num_labels)]
-    return WindowedTagger(tokenizer, tags, logits, cfg.max_length, cfg.max_length // 4, batch_size, cfg.decoding)
+    return WindowedTagger(
+        tokenizer, tags, logits, cfg.max_length, cfg.max_length // 4, batch_size, cfg.decoding, cfg.min_entity_chars
+    )
 
 
 def optimizer_step(model, loss, optimizer, scheduler) -> float:

@@ -1,7 +1,8 @@
-"""Argmax vs constrained (Viterbi) IOB2 decoding on held-out documents, from saved fold models.
+"""Decoding settings compared on held-out documents, from saved fold models.
 
-Each fold model (from `ner cv --save-models DIR`) tags the one document it never saw; the same
-token probabilities are decoded both ways, so the comparison costs no training.
+Argmax vs constrained (Viterbi) IOB2 decoding, and dropping one-character entities. Each fold
+model (from `ner cv --save-models DIR`) tags the one document it never saw; the same token
+probabilities are decoded every way, so the comparison costs no training.
 
     ner cv --config configs/default.yaml --out runs/cv-default.json --resume --save-models runs/cv-default-models
     python scripts/compare_decoding.py --models runs/cv-default-models --out docs/results/decoding.json
@@ -14,12 +15,17 @@ import json
 from pathlib import Path
 
 from ner.crossval import summarize
-from ner.decode import DECODINGS
 from ner.entity import Span
 from ner.evaluate import span_scores
 from ner.labels import LABELS
 from ner.labelstudio import load_documents
 from ner.train import load_model, torch_tagger
+
+SETTINGS = {  # name: (decoding, shortest entity kept, in characters)
+    "argmax": ("argmax", 1),
+    "viterbi": ("viterbi", 1),
+    "viterbi, 2+ characters": ("viterbi", 2),
+}
 
 
 def main() -> None:
@@ -29,25 +35,24 @@ def main() -> None:
     parser.add_argument("--out", type=Path, help="also write per-fold scores as JSON")
     args = parser.parse_args()
     docs = {d.id: d for d in load_documents(args.data)}
-    folds = {m: {} for m in DECODINGS}
+    folds = {setting: {} for setting in SETTINGS}
     for model_dir in sorted(p for p in args.models.iterdir() if (p / "model.safetensors").exists()):
         held = docs[model_dir.name]
         model, tokenizer, cfg = load_model(model_dir)
         tagger = torch_tagger(model, tokenizer, cfg)
         ((enc, probs),) = tagger.probabilities([held.text])
         gold = [(held.id, s) for s in held.spans]
-        for method in DECODINGS:
-            tagged = tagger.decode(held.text, enc, probs, method)
-            folds[method][held.id] = span_scores(gold, [(held.id, Span(e.start, e.end, e.label)) for e in tagged.entities])
-        print(held.id, " ".join(f"{m} {folds[m][held.id]['overall']['f1']:.3f}" for m in DECODINGS), flush=True)
+        for setting, (method, shortest) in SETTINGS.items():
+            tagged = tagger.decode(held.text, enc, probs, method, shortest)
+            folds[setting][held.id] = span_scores(gold, [(held.id, Span(e.start, e.end, e.label)) for e in tagged.entities])
+        print(held.id, " | ".join(f"{s} {folds[s][held.id]['overall']['f1']:.3f}" for s in SETTINGS), flush=True)
     cols = [*LABELS, "overall"]
     print(f"\n{len(folds['argmax'])} held-out documents; mean per-fold exact-span F1 (pooled overall in the last column)")
-    print(f"{'decoding':<10} " + " ".join(f"{c[:11]:>11}" for c in cols) + f" {'pooled':>8}")
+    print(f"{'decoding':<22} " + " ".join(f"{c[:11]:>11}" for c in cols) + f" {'pooled':>8}")
     result = {}
-    for method in DECODINGS:
-        s = summarize(folds[method])
-        result[method] = s
-        print(f"{method:<10} " + " ".join(f"{s['mean_per_label_f1'][c]:>11.3f}" for c in cols) + f" {s['pooled']['overall']['f1']:>8.3f}")
+    for setting in SETTINGS:
+        s = result[setting] = summarize(folds[setting])
+        print(f"{setting:<22} " + " ".join(f"{s['mean_per_label_f1'][c]:>11.3f}" for c in cols) + f" {s['pooled']['overall']['f1']:>8.3f}")
     if args.out:
         args.out.write_text(json.dumps(result, indent=2))
 

@@ -42,8 +42,9 @@ def test_export_fuses_attention_into_single_ops(tiny_bundle):
 
 def test_bundle_carries_the_recipe_decoding(tiny_bundle):
     manifest = json.loads((tiny_bundle / "manifest.json").read_text())
-    assert manifest["decoding"] == "viterbi"
-    assert Extractor(tiny_bundle).tagger.decoding == "viterbi"
+    assert manifest["decoding"] == "viterbi" and manifest["min_entity_chars"] == 2
+    tagger = Extractor(tiny_bundle).tagger
+    assert tagger.decoding == "viterbi" and tagger.min_entity_chars == 2
 
 
 def test_round_trip_extracts_entities_that_point_into_the_text(extractor):
@@ -149,3 +150,11 @@ def test_entity_across_a_window_boundary_comes_out_once_and_whole(tokenizer):
     (tagged,) = tagger.tag([text])
     amounts = [e for e in tagged.entities if e.label == "AMOUNT"]
     assert [(e.start, e.end) for e in amounts] == [(25, 25 + len(number))]
+
+
+def test_entities_shorter_than_the_minimum_are_dropped(tokenizer):
+    tagger = _digit_tagger(tokenizer, max_length=32)
+    text = "增长7倍，达到12万元"  # digits are the tagger's entities: "7" (1 char) and "12" (2 chars)
+    assert [e.text for e in tagger.tag([text])[0].entities] == ["7", "12"]
+    tagger.min_entity_chars = 2
+    assert [e.text for e in tagger.tag([text])[0].entities] == ["12"]
