@@ -37,7 +37,8 @@ def write_model_card(out: Path, cfg: TrainConfig, metrics: dict, data_desc: str)
         f"- Training documents: {len(metrics.get('train_documents', []))}; "
         f"dev documents: {', '.join(metrics.get('dev_documents', [])) or 'none'}",
         f"- Recipe: lr {cfg.learning_rate}, {cfg.epochs} epochs max, batch {cfg.batch_size}, "
-        f"windows of {cfg.max_length} tokens, seed {cfg.seed}",
+        f"windows of {cfg.max_length} tokens, seed {cfg.seed}; {cfg.decoding} decoding, "
+        f"entities of at least {cfg.min_entity_chars} character(s)",
         f"- Training time: {metrics.get('train_seconds', 0):.0f} s"
         + (f", peak memory {metrics['peak_rss_mb']:.0f} MB" if metrics.get("peak_rss_mb") else ""),
         "",
@@ -49,6 +50,8 @@ def write_model_card(out: Path, cfg: TrainConfig, metrics: dict, data_desc: str)
     if metrics.get("dev"):
         lines += ["## Dev scores (exact character spans)", "", *_score_table(metrics["dev"]["span"]), ""]
     if metrics.get("cv"):
+        from .crossval import summarize
+
         folds = metrics["cv"]["folds"]
         labels = ["METRIC", "AMOUNT", "GROWTH_RATE", "PROJECT", "ORG", "overall"]
         lines += [
@@ -59,6 +62,7 @@ def write_model_card(out: Path, cfg: TrainConfig, metrics: dict, data_desc: str)
             "| held-out document | " + " | ".join(labels) + " |",
             "|---|" + "---|" * len(labels),
             *(f"| {doc} | " + " | ".join(f"{s[label]['f1']:.3f}" for label in labels) + " |" for doc, s in folds.items()),
+            f"| mean of {len(folds)} | " + " | ".join(f"{summarize(folds)['mean_per_label_f1'][label]:.3f}" for label in labels) + " |",
             "",
         ]
     if metrics.get("verification"):
