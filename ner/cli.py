@@ -159,9 +159,11 @@ def cv(
         done = _journal_folds(journal, recipe, {d.id for d in docs})
         click.echo(f"resuming: {len(done)} fold(s) from {journal}: {', '.join(done) or '-'}")
 
+    def row(doc_id: str, s: dict) -> str:
+        return f"fold {doc_id:<28} " + " ".join(f"{s[label]['f1']:.3f}" for label in (*LABELS, "overall"))
+
     def report(doc_id: str, s: dict) -> None:
-        cells = " ".join(f"{s[label]['f1']:.3f}" for label in (*LABELS, "overall"))
-        click.echo(f"fold {doc_id:<28} {cells}  ({s['seconds']:.0f} s)")
+        click.echo(f"{row(doc_id, s)}  ({s['seconds']:.0f} s)")
         if journal:
             journal.parent.mkdir(parents=True, exist_ok=True)
             with journal.open("a", encoding="utf-8") as f:
@@ -169,7 +171,7 @@ def cv(
 
     click.echo(f"{'':<33} " + " ".join(f"{label[:6]:>6}" for label in (*LABELS, "all")))
     for doc_id, s in done.items():
-        click.echo(f"fold {doc_id:<28} " + " ".join(f"{s[label]['f1']:.3f}" for label in (*LABELS, "overall")) + "  (earlier run)")
+        click.echo(f"{row(doc_id, s)}  (earlier run)")
     try:
         result = cross_validate(cfg, docs, only=list(only) or None, on_fold=report, done=done, save_models=save_models)
     except FileNotFoundError as exc:

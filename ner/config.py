@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from .decode import DECODINGS
+from .decode import check_decoding
 
 
 @dataclass
@@ -46,8 +46,10 @@ class TrainConfig:
                     pass
             if isinstance(default, (int, float)) and (isinstance(value, bool) or not isinstance(value, (int, float))):
                 raise ValueError(f"{path}: {name} must be a number, got {value!r}")
-        if data.get("decoding", "viterbi") not in DECODINGS:
-            raise ValueError(f"{path}: decoding must be one of {', '.join(DECODINGS)}, not {data['decoding']!r}")
+        try:
+            check_decoding(data.get("decoding", cls.decoding))
+        except ValueError as exc:
+            raise ValueError(f"{path}: {exc}") from None
         return cls(**data)
 
     def training_settings(self) -> dict:

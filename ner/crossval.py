@@ -42,9 +42,9 @@ def cross_validate(
             continue
         rest = [d for d in docs if d.id != held.id]
         saved = Path(save_models) / held.id if save_models else None
-        if saved and _trained_as(saved, fold_cfg, rest):
+        meta = _saved_fold_metrics(saved, fold_cfg, rest) if saved else None
+        if meta:
             model, tokenizer, _ = load_model(saved)
-            meta = json.loads((saved / "metrics.json").read_text(encoding="utf-8"))
             seconds, peak = meta["train_seconds"], meta["peak_rss_mb"]
         else:
             result = train(fold_cfg, rest, dev=[], progress=progress)
@@ -64,18 +64,30 @@ def cross_validate(
     return summarize(folds)
 
 
-def _trained_as(model_dir: Path, cfg: TrainConfig, docs: Sequence[Document]) -> bool:
-    """Whether a saved fold model was trained with these settings on exactly these documents."""
+def _saved_fold_metrics(model_dir: Path, cfg: TrainConfig, docs: Sequence[Document]) -> dict | None:
+    """The metrics of a saved fold model trained with these settings on exactly these documents, else None."""
     try:
         ran = TrainConfig.from_yaml(model_dir / "train_config.yaml")
         meta = json.loads((model_dir / "metrics.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return False
-    return (
+        return None
+    same = (
         (model_dir / "model.safetensors").exists()
         and ran.training_settings() == cfg.training_settings()
         and sorted(meta.get("train_documents", [])) == sorted(d.id for d in docs)
     )
+    return meta if same else None
+
+
+def saved_folds(directory: str | Path, docs: Sequence[Document]) -> list[tuple[Path, Document]]:
+    """Fold models of `ner cv --save-models DIR`, each with the document it held out."""
+    by_id = {d.id: d for d in docs}
+    pairs = []
+    for model_dir in sorted(p for p in Path(directory).iterdir() if (p / "model.safetensors").exists()):
+        if model_dir.name not in by_id:
+            raise ValueError(f"{model_dir}: holds out {model_dir.name!r}, which is not a document of the data")
+        pairs.append((model_dir, by_id[model_dir.name]))
+    return pairs
 
 
 def summarize(folds: Mapping[str, dict]) -> dict:

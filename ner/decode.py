@@ -14,6 +14,13 @@ import numpy as np
 DECODINGS = ("argmax", "viterbi")
 
 
+def check_decoding(method: str) -> str:
+    """`method` if it names a decoding, else a ValueError listing them."""
+    if method not in DECODINGS:
+        raise ValueError(f"decoding must be one of {', '.join(DECODINGS)}, not {method!r}")
+    return method
+
+
 def allowed_transitions(tags: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     """(start[j], move[i, j]): whether a sequence may start with tag j, and tag i may precede tag j."""
     n = len(tags)
@@ -28,8 +35,7 @@ def allowed_transitions(tags: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
 
 def decode(probs: np.ndarray, tags: Sequence[str], method: str = "viterbi") -> np.ndarray:
     """Tag indices for a (tokens × tags) probability matrix."""
-    if method not in DECODINGS:
-        raise ValueError(f"decoding must be one of {', '.join(DECODINGS)}, not {method!r}")
+    check_decoding(method)
     best = probs.argmax(axis=1) if len(probs) else np.zeros(0, dtype=np.int64)
     if method == "argmax" or len(probs) == 0:
         return best

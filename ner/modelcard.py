@@ -53,6 +53,7 @@ def write_model_card(out: Path, cfg: TrainConfig, metrics: dict, data_desc: str)
         from .crossval import summarize
 
         folds = metrics["cv"]["folds"]
+        mean = summarize(folds)["mean_per_label_f1"]
         labels = ["METRIC", "AMOUNT", "GROWTH_RATE", "PROJECT", "ORG", "overall"]
         lines += [
             f"## Leave-one-document-out cross-validation ({len(folds)} held-out document(s), exact-span F1)",
@@ -62,7 +63,7 @@ def write_model_card(out: Path, cfg: TrainConfig, metrics: dict, data_desc: str)
             "| held-out document | " + " | ".join(labels) + " |",
             "|---|" + "---|" * len(labels),
             *(f"| {doc} | " + " | ".join(f"{s[label]['f1']:.3f}" for label in labels) + " |" for doc, s in folds.items()),
-            f"| mean of {len(folds)} | " + " | ".join(f"{summarize(folds)['mean_per_label_f1'][label]:.3f}" for label in labels) + " |",
+            f"| mean of {len(folds)} | " + " | ".join(f"{mean[label]:.3f}" for label in labels) + " |",
             "",
         ]
     if metrics.get("verification"):

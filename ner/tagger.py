@@ -15,7 +15,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from .align import tags_to_spans
-from .decode import DECODINGS, decode
+from .decode import check_decoding, decode
 from .encoding import Encoded, encode_texts
 from .entity import Entity
 from .windows import plan_windows
@@ -46,15 +46,13 @@ class WindowedTagger:
     ):
         if max_length < 8:
             raise ValueError("max_length must be at least 8 tokens")
-        if decoding not in DECODINGS:
-            raise ValueError(f"decoding must be one of {', '.join(DECODINGS)}, not {decoding!r}")
         self.tokenizer = tokenizer
         self.tags = list(tags)
         self.logits_fn = logits_fn
         self.max_length = max_length
         self.overlap = overlap
         self.batch_size = max(1, int(batch_size))
-        self.decoding = decoding
+        self.decoding = check_decoding(decoding)
         self.min_entity_chars = min_entity_chars
 
     def probabilities(self, texts: Sequence[str], batch_size: int | None = None) -> list[tuple[Encoded, np.ndarray]]:

@@ -14,7 +14,7 @@ import argparse
 import json
 from pathlib import Path
 
-from ner.crossval import summarize
+from ner.crossval import saved_folds, summarize
 from ner.entity import Span
 from ner.evaluate import span_scores
 from ner.labels import LABELS
@@ -34,10 +34,8 @@ def main() -> None:
     parser.add_argument("--data", default="annotations")
     parser.add_argument("--out", type=Path, help="also write per-fold scores as JSON")
     args = parser.parse_args()
-    docs = {d.id: d for d in load_documents(args.data)}
     folds = {setting: {} for setting in SETTINGS}
-    for model_dir in sorted(p for p in args.models.iterdir() if (p / "model.safetensors").exists()):
-        held = docs[model_dir.name]
+    for model_dir, held in saved_folds(args.models, load_documents(args.data)):
         model, tokenizer, cfg = load_model(model_dir)
         tagger = torch_tagger(model, tokenizer, cfg)
         ((enc, probs),) = tagger.probabilities([held.text])

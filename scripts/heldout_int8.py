@@ -16,6 +16,7 @@ import json
 import tempfile
 from pathlib import Path
 
+from ner.crossval import saved_folds
 from ner.export import export_bundle
 from ner.labelstudio import load_documents
 
@@ -26,12 +27,11 @@ def main() -> None:
     parser.add_argument("--data", default="annotations")
     parser.add_argument("--out", type=Path, help="also write the per-fold reports as JSON")
     args = parser.parse_args()
-    docs = {d.id: d for d in load_documents(args.data)}
     reports = {}
     print(f"{'held-out document':<28} {'fp32 F1':>8} {'int8 F1':>8} {'Δ points':>9} {'agreement':>10}")
-    for model_dir in sorted(p for p in args.models.iterdir() if (p / "model.safetensors").exists()):
+    for model_dir, held in saved_folds(args.models, load_documents(args.data)):
         with tempfile.TemporaryDirectory() as tmp:
-            r = export_bundle(model_dir, Path(tmp) / "bundle", check_docs=[docs[model_dir.name]])
+            r = export_bundle(model_dir, Path(tmp) / "bundle", check_docs=[held])
         reports[model_dir.name] = r
         delta = 100 * (r["int8_gold_f1"] - r["fp32_gold_f1"])
         print(f"{model_dir.name:<28} {r['fp32_gold_f1']:>8.3f} {r['int8_gold_f1']:>8.3f} {delta:>+9.2f} {r['int8_vs_fp32_f1']:>10.3f}", flush=True)
