@@ -31,8 +31,8 @@ def export_onnx(model, path: Path, opset: int = 17) -> None:
     ids = torch.randint(106, 7000, (2, 16), dtype=torch.long)
     mask = torch.ones_like(ids)
     # The eager attention graph is the pattern onnxruntime's optimiser fuses into one Attention
-    # op (QAttention after quantization); SDPA's masking (IsNaN/Where) stays unfused and costs
-    # about 7% of int8 and fp32 run time (scripts/profile_onnx.py).
+    # op (QAttention after quantization); with SDPA the masking (IsNaN/Where) and the attention
+    # MatMuls stay unfused (see scripts/profile_onnx.py for the per-operator split).
     model.set_attn_implementation("eager")
     model.eval()
     with torch.inference_mode():
