@@ -10,6 +10,10 @@ import yaml
 from .decode import check_decoding
 
 
+# settings that do not shape the trained weights: a fold model trained before a change of these is reused
+NOT_TRAINING = ("decoding", "min_entity_chars", "span_rules", "threads")
+
+
 @dataclass
 class TrainConfig:
     base_model: str = "models/base/m3e-small"  # local path or hub id
@@ -27,6 +31,7 @@ class TrainConfig:
     threads: int = 0  # torch intra-op threads; 0 leaves torch's default
     decoding: str = "viterbi"  # token probabilities → tags: "viterbi" (valid IOB2 only) or "argmax"
     min_entity_chars: int = 2  # shorter predictions are dropped: no gold entity has a single character
+    span_rules: bool = True  # apply the guideline rules of ner/span_rules.py to decoded entities
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> "TrainConfig":
@@ -44,7 +49,10 @@ class TrainConfig:
                     data[name] = value = float(value)
                 except ValueError:
                     pass
-            if isinstance(default, (int, float)) and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            if isinstance(default, bool):
+                if not isinstance(value, bool):
+                    raise ValueError(f"{path}: {name} must be true or false, got {value!r}")
+            elif isinstance(default, (int, float)) and (isinstance(value, bool) or not isinstance(value, (int, float))):
                 raise ValueError(f"{path}: {name} must be a number, got {value!r}")
         try:
             check_decoding(data.get("decoding", cls.decoding))
@@ -53,8 +61,8 @@ class TrainConfig:
         return cls(**data)
 
     def training_settings(self) -> dict:
-        """The settings that shape the trained weights (decoding, entity filter and threads do not)."""
-        return {k: v for k, v in asdict(self).items() if k not in ("decoding", "min_entity_chars", "threads")}
+        """The settings that shape the trained weights (decoding, entity filter, rules and threads do not)."""
+        return {k: v for k, v in asdict(self).items() if k not in NOT_TRAINING}
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -146,7 +146,7 @@ def export_bundle(
     tags = [model.config.id2label[i] for i in range(model.config.num_labels)]
     settings = {
         "tags": tags, "labels": list(LABELS), "max_length": cfg.max_length, "overlap": cfg.max_length // 4,
-        "decoding": cfg.decoding, "min_entity_chars": cfg.min_entity_chars,
+        "decoding": cfg.decoding, "min_entity_chars": cfg.min_entity_chars, "span_rules": cfg.span_rules,
     }
     write_manifest(out, settings)  # provisional, so that the agreement check can load the bundle
     if check_docs:

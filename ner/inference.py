@@ -65,6 +65,7 @@ class Extractor:
             # bundles made before these settings decoded by argmax and kept every entity
             decoding=self.manifest.get("decoding", "argmax"),
             min_entity_chars=int(self.manifest.get("min_entity_chars", 1)),
+            span_rules=bool(self.manifest.get("span_rules", False)),
         )
 
     def _pick(self, precision: str) -> str:

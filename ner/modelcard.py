@@ -38,7 +38,8 @@ def write_model_card(out: Path, cfg: TrainConfig, metrics: dict, data_desc: str)
         f"dev documents: {', '.join(metrics.get('dev_documents', [])) or 'none'}",
         f"- Recipe: lr {cfg.learning_rate}, {cfg.epochs} epochs max, batch {cfg.batch_size}, "
         f"windows of {cfg.max_length} tokens, seed {cfg.seed}; {cfg.decoding} decoding, "
-        f"entities of at least {cfg.min_entity_chars} character(s)",
+        f"entities of at least {cfg.min_entity_chars} character(s)"
+        + (", guideline span rules" if cfg.span_rules else ""),
         f"- Training time: {metrics.get('train_seconds', 0):.0f} s"
         + (f", peak memory {metrics['peak_rss_mb']:.0f} MB" if metrics.get("peak_rss_mb") else ""),
         "",

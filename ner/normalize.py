@@ -41,7 +41,8 @@ from functools import lru_cache
 
 AMOUNT, GROWTH_RATE = "AMOUNT", "GROWTH_RATE"
 
-_TRADITIONAL = str.maketrans(
+# traditional → simplified, character for character (offsets survive), for numbers, units and direction words
+TRADITIONAL = str.maketrans(
     "億萬兩點餘長減壓縮較漲擴際個項條畝戶噸歲臺輛間場張隻處筆級類區層棟門頃貸雙組屆標準車單隊員達過約內與將預計環數幣圓",
     "亿万两点余长减压缩较涨扩际个项条亩户吨岁台辆间场张只处笔级类区层栋门顷贷双组届标准车单队员达过约内与将预计环数币圆",
 )
@@ -58,13 +59,14 @@ _RATIO = re.compile(rf"{_ARABIC}(?:[∶:]{_ARABIC})+")
 _LEAD_APPROX = re.compile(r"^(?:大约|将近|接近|不到|不足|超过|约|近|超|逾)")
 _LEAD_PLAIN = re.compile(r"^(?:预计|预期|力争|达到|达|共计|合计|累计|共|计|为)")
 _TRAIL = re.compile(r"(?:以上|以下|以内|左右|上下|之多|许)$")
-_UP = "增长|增加|提高|上升|提升|增幅|增速|涨幅|上涨|扩大|增|涨"
-_DOWN = "下降|减少|压缩|压减|压降|削减|精简|降低|降幅|回落|下滑|下跌|缩减|缩小|缩短|减|降|跌"
+# direction words of a GROWTH_RATE, longest first within each alternation
+UP_WORDS = "增长|增加|提高|上升|提升|增幅|增速|涨幅|上涨|扩大|增|涨"
+DOWN_WORDS = "下降|减少|压缩|压减|压降|削减|精简|降低|降幅|回落|下滑|下跌|缩减|缩小|缩短|减|降|跌"
 _UNSIGNED = "改善|优化|变化|变动"  # says a figure moved, not which way
 _DIRECTION = re.compile(
-    rf"^(?:(?P<up>{_UP})|(?P<down>{_DOWN})|(?P<unsigned>{_UNSIGNED}))(?P<to>至|到)?(?:了|为|达到|达)?"
+    rf"^(?:(?P<up>{UP_WORDS})|(?P<down>{DOWN_WORDS})|(?P<unsigned>{_UNSIGNED}))(?P<to>至|到)?(?:了|为|达到|达)?"
 )
-_BASIS = re.compile(rf"^(?:同比|环比|年均|(?:比|较).{{1,12}}?(?=(?:{_UP}|{_DOWN}|{_UNSIGNED})))")
+_BASIS = re.compile(rf"^(?:同比|环比|年均|(?:比|较).{{1,12}}?(?=(?:{UP_WORDS}|{DOWN_WORDS}|{_UNSIGNED})))")
 _DOUBLING = re.compile(r"^翻了?(?P<n>\d+|[一二两三四五六七八九十]+)?番(?P<more>多)?")
 _FRACTION = re.compile(rf"(?P<num>{_ARABIC})/(?P<den>{_ARABIC})|(?P<cden>{_CHINESE})分之(?P<cnum>{_CHINESE})")
 
@@ -105,7 +107,7 @@ def normalize(text: str, label: str) -> Normalized:
 
 def fold(text: str) -> str:
     """NFKC (full-width digits, ％), simplified characters, no whitespace: the form parsed here."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text).translate(_TRADITIONAL))
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text).translate(TRADITIONAL))
 
 
 def growth_direction(text: str) -> int:

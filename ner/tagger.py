@@ -18,6 +18,7 @@ from .align import tags_to_spans
 from .decode import check_decoding, decode
 from .encoding import Encoded, encode_texts
 from .entity import Entity
+from .span_rules import apply_span_rules
 from .windows import plan_windows
 
 LogitsFn = Callable[[np.ndarray, np.ndarray], np.ndarray]
@@ -43,6 +44,7 @@ class WindowedTagger:
         batch_size: int = 16,
         decoding: str = "argmax",
         min_entity_chars: int = 1,
+        span_rules: bool = False,
     ):
         if max_length < 8:
             raise ValueError("max_length must be at least 8 tokens")
@@ -54,6 +56,7 @@ class WindowedTagger:
         self.batch_size = max(1, int(batch_size))
         self.decoding = check_decoding(decoding)
         self.min_entity_chars = min_entity_chars
+        self.span_rules = span_rules
 
     def probabilities(self, texts: Sequence[str], batch_size: int | None = None) -> list[tuple[Encoded, np.ndarray]]:
         """Each text's tokens and their (tokens × tags) probabilities, merged over windows."""
@@ -92,18 +95,27 @@ class WindowedTagger:
         return [self.decode(text, enc, pr) for text, (enc, pr) in zip(texts, self.probabilities(texts, batch_size))]
 
     def decode(
-        self, text: str, enc: Encoded, probs: np.ndarray, decoding: str | None = None, min_entity_chars: int | None = None
+        self,
+        text: str,
+        enc: Encoded,
+        probs: np.ndarray,
+        decoding: str | None = None,
+        min_entity_chars: int | None = None,
+        span_rules: bool | None = None,
     ) -> TaggedText:
         """Tags and entities of one text from its token probabilities (settings default to the tagger's)."""
         idx = decode(probs, self.tags, decoding or self.decoding)
         tags = [self.tags[i] for i in idx]
         scores = probs[np.arange(len(idx)), idx].tolist()
         shortest = self.min_entity_chars if min_entity_chars is None else min_entity_chars
-        return TaggedText(enc.offsets, tags, [
+        entities = [
             Entity(s.start, s.end, s.label, text[s.start : s.end], round(score, 4))
             for s, score in tags_to_spans(enc.offsets, tags, scores)
             if s.end - s.start >= shortest
-        ])
+        ]
+        if self.span_rules if span_rules is None else span_rules:
+            entities = apply_span_rules(text, entities)
+        return TaggedText(enc.offsets, tags, entities)
 
     def extract_batch(self, texts: Sequence[str], batch_size: int | None = None) -> list[list[Entity]]:
         return [t.entities for t in self.tag(texts, batch_size)]

@@ -1,6 +1,7 @@
 """Decoding settings compared on held-out documents, from saved fold models.
 
-Argmax vs constrained (Viterbi) IOB2 decoding, and dropping one-character entities. Each fold
+Argmax vs constrained (Viterbi) IOB2 decoding, dropping one-character entities, and the guideline
+rules of ner/span_rules.py. Each fold
 model (from `ner cv --save-models DIR`) tags the one document it never saw; the same token
 probabilities are decoded every way, so the comparison costs no training.
 
@@ -21,10 +22,11 @@ from ner.labels import LABELS
 from ner.labelstudio import load_documents
 from ner.train import load_model, torch_tagger
 
-SETTINGS = {  # name: (decoding, shortest entity kept, in characters)
-    "argmax": ("argmax", 1),
-    "viterbi": ("viterbi", 1),
-    "viterbi, 2+ characters": ("viterbi", 2),
+SETTINGS = {  # name: (decoding, shortest entity kept in characters, span rules)
+    "argmax": ("argmax", 1, False),
+    "viterbi": ("viterbi", 1, False),
+    "viterbi, 2+ characters": ("viterbi", 2, False),
+    "viterbi, 2+, span rules": ("viterbi", 2, True),
 }
 
 
@@ -40,17 +42,17 @@ def main() -> None:
         tagger = torch_tagger(model, tokenizer, cfg)
         ((enc, probs),) = tagger.probabilities([held.text])
         gold = [(held.id, s) for s in held.spans]
-        for setting, (method, shortest) in SETTINGS.items():
-            tagged = tagger.decode(held.text, enc, probs, method, shortest)
+        for setting, (method, shortest, rules) in SETTINGS.items():
+            tagged = tagger.decode(held.text, enc, probs, method, shortest, rules)
             folds[setting][held.id] = span_scores(gold, [(held.id, Span(e.start, e.end, e.label)) for e in tagged.entities])
         print(held.id, " | ".join(f"{s} {folds[s][held.id]['overall']['f1']:.3f}" for s in SETTINGS), flush=True)
     cols = [*LABELS, "overall"]
     print(f"\n{len(folds['argmax'])} held-out documents; mean per-fold exact-span F1 (pooled overall in the last column)")
-    print(f"{'decoding':<22} " + " ".join(f"{c[:11]:>11}" for c in cols) + f" {'pooled':>8}")
+    print(f"{'decoding':<24} " + " ".join(f"{c[:11]:>11}" for c in cols) + f" {'pooled':>8}")
     result = {}
     for setting in SETTINGS:
         s = result[setting] = summarize(folds[setting])
-        print(f"{setting:<22} " + " ".join(f"{s['mean_per_label_f1'][c]:>11.3f}" for c in cols) + f" {s['pooled']['overall']['f1']:>8.3f}")
+        print(f"{setting:<24} " + " ".join(f"{s['mean_per_label_f1'][c]:>11.3f}" for c in cols) + f" {s['pooled']['overall']['f1']:>8.3f}")
     if args.out:
         args.out.write_text(json.dumps(result, indent=2))
 

@@ -47,6 +47,18 @@ def test_bundle_carries_the_recipe_decoding(tiny_bundle):
     assert tagger.decoding == "viterbi" and tagger.min_entity_chars == 2
 
 
+def test_bundles_made_before_the_decoding_settings_fall_back_to_argmax(tiny_bundle, tmp_path):
+    old = tmp_path / "old"
+    shutil.copytree(tiny_bundle, old)
+    manifest = json.loads((old / "manifest.json").read_text())
+    for key in ("decoding", "min_entity_chars", "span_rules"):
+        del manifest[key]
+    (old / "manifest.json").write_text(json.dumps(manifest))
+    tagger = Extractor(old).tagger
+    assert (tagger.decoding, tagger.min_entity_chars, tagger.span_rules) == ("argmax", 1, False)
+    assert Extractor(tiny_bundle).tagger.span_rules is True
+
+
 def test_round_trip_extracts_entities_that_point_into_the_text(extractor):
     text = "实现地区生产总值150.06亿元，同比增长18.46%。公牛集团总部研发大楼项目开工。" * 3
     entities = extractor.extract(text)
@@ -158,3 +170,11 @@ def test_entities_shorter_than_the_minimum_are_dropped(tokenizer):
     assert [e.text for e in tagger.tag([text])[0].entities] == ["7", "12"]
     tagger.min_entity_chars = 2
     assert [e.text for e in tagger.tag([text])[0].entities] == ["12"]
+
+
+def test_span_rules_run_after_decoding_when_the_tagger_has_them(tokenizer):
+    tagger = _digit_tagger(tokenizer, max_length=32)
+    text = "居第12位，用时36天，共12家"  # an ordinal, a time and an amount, as the tagger's digits
+    assert [e.text for e in tagger.tag([text])[0].entities] == ["12", "36", "12"]
+    tagger.span_rules = True
+    assert [(e.start, e.text) for e in tagger.tag([text])[0].entities] == [(text.rindex("12"), "12")]

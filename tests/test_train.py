@@ -57,6 +57,9 @@ def test_config_rejects_unknown_and_bad_settings(tmp_path):
     (tmp_path / "c.yaml").write_text("epochs: many\n")
     with pytest.raises(ValueError, match="must be a number"):
         TrainConfig.from_yaml(tmp_path / "c.yaml")
+    (tmp_path / "e.yaml").write_text("span_rules: 1\n")
+    with pytest.raises(ValueError, match="span_rules must be true or false"):
+        TrainConfig.from_yaml(tmp_path / "e.yaml")
     (tmp_path / "d.yaml").write_text("decoding: crf\n")
     with pytest.raises(ValueError, match="decoding must be one of argmax, viterbi"):
         TrainConfig.from_yaml(tmp_path / "d.yaml")
@@ -98,6 +101,7 @@ def test_cli_train_evaluate_cv_export_extract(tiny_model, small_docs, tmp_path):
     assert not (tmp_path / "b" / "model.onnx").exists() and (tmp_path / "b" / "model.int8.onnx").exists()
     card = (tmp_path / "b" / "README.md").read_text()
     assert "cross-validation" in card and "| mean of 1 |" in card and "viterbi decoding" in card, card
+    assert "guideline span rules" in card
     assert small_docs[0].id in card and "Licence" in card, card
     gb = tmp_path / "report.txt"
     gb.write_bytes("实现地区生产总值150.06亿元，同比增长18.46%。".encode("gb18030"))

@@ -1,0 +1,157 @@
+"""Guideline rules applied to decoded entities, where the model's boundaries break them.
+
+The model gets most boundaries right but misses a few rules of
+annotations/GUIDELINES.md that are exact enough to apply after decoding. None of them changes any
+gold span of the annotated documents (tests/test_span_rules.py checks all of them):
+
+- A relative magnitude (%, ‰, 个百分点, 倍, 成, 番) right after a direction word (增长, 提高, 压减…,
+  with an attached comparison word such as 同比 or 比上年) is a change, not a level: one
+  GROWTH_RATE running from those words. 提升至55% (a level reached) and 高于全国8.5个百分点 (a gap)
+  have no direction word right before the number and stay AMOUNT.
+- A relative magnitude cut in two (15个 | 百分点) is one, and a GROWTH_RATE without a magnitude
+  (the 逆势 of 逆势增长) is not an entity.
+- Ordinals (第4位) are never AMOUNT, and times (连续24个月, 129天, 2022年) are never entities.
+- A rate per something (796元/月, 27微克/立方米) is one AMOUNT.
+- No entity begins or ends with punctuation or a space. A METRIC, PROJECT or ORG leaves
+  enclosing quotes and brackets out, takes in the other half of a pair it holds one half of
+  (杭州湾引水工程（观海卫段）, “临海·溪山有道”片区共富项目), and is one span across the 、 of a
+  shared head when the model cut it there (东山头村、五里村村级工业集聚区提升工程).
+
+A rule that would cut into another entity is not applied. Rules read a folded copy of the text
+(full-width forms, traditional characters) with the same offsets, so entities are still cut from
+the caller's string.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from typing import Sequence
+
+from .entity import Entity
+from .normalize import DOWN_WORDS, TRADITIONAL, UP_WORDS
+from .textnorm import normalize_text
+
+_NUMBER = r"(?:[\d.,]+|[零〇一二两三四五六七八九十百千万亿]+)[余多]?"
+_RANGE = rf"{_NUMBER}(?:[-~—–至到]{_NUMBER})?"
+_RELATIVE = re.compile(rf"{_RANGE}\s*(?:%|‰|个百分点|百分点|倍|成|番)")
+# one-character directions (增, 降…) are left out: 新增3% or 降费 are too easily misread
+_DIRECTION = "|".join(w for w in f"{UP_WORDS}|{DOWN_WORDS}".split("|") if len(w) > 1)
+_CHANGE = rf"(?:同比|环比|年均|[比较](?:上年同期|去年同期|上年|去年|年初))?(?:{_DIRECTION})了?(?:超过|超|近|约|逾)?"
+_CHANGE_AHEAD, _CHANGE_BEFORE = re.compile(_CHANGE), re.compile(_CHANGE + "$")
+_MAGNITUDE = re.compile(r"[\d零〇一二两三四五六七八九十百千万]|番")
+_TIME = re.compile(rf"{_RANGE}\s*个?(?:小时|分钟|工作日|季度|[年月天日周秒])(?!元)")  # not 日元
+_PER_UNIT = re.compile(r"/(?:人·月|人次|平方米|立方米|千瓦时|公里|小时|[月年天日周人户亩吨次台件])")
+_LOOKBEHIND = 16  # characters searched for direction words before a number
+_NAMES = ("METRIC", "PROJECT", "ORG")
+_EDGE_PUNCTUATION = ",.;:!?、。 \t\n"  # of the folded text, where ，；：！？ are already ASCII
+_PAIRS = {"(": ")", "“": "”", "‘": "’", "《": "》", "「": "」", "『": "』", "【": "】", "[": "]"}
+_OPENERS = {close: open_ for open_, close in _PAIRS.items()}
+_BRACKET_REACH = 20  # characters searched for the other half of a bracket or quote pair
+
+
+def apply_span_rules(text: str, entities: Sequence[Entity]) -> list[Entity]:
+    """The entities (non-overlapping, as decoded) with the guideline rules applied, sorted by start."""
+    folded = normalize_text(text).translate(TRADITIONAL)
+    ents = _join_pieces(text, folded, sorted(entities, key=lambda e: e.start))
+    starts = [e.start for e in ents]
+    out: list[Entity] = []
+    absorbed = -1  # entities up to this index lie inside one that grew to the right
+    for i, e in enumerate(ents):
+        if i <= absorbed or (changed := _apply(folded, e)) is None:
+            continue
+        start, end, label = changed
+        if (start, end, label) != (e.start, e.end, e.label):
+            tail = len(out)
+            while tail and out[tail - 1].end > start:
+                tail -= 1
+            last = bisect_left(starts, end) - 1  # the last entity that starts before the new end
+            if all(o.start >= start for o in out[tail:]) and (last <= i or ents[last].end <= end):
+                del out[tail:]  # wholly inside the changed entity
+                absorbed = max(absorbed, last)
+                e = Entity(start, end, label, text[start:end], e.score)
+        out.append(e)
+    return out
+
+
+def _join_pieces(text: str, folded: str, entities: list[Entity]) -> list[Entity]:
+    """Touching pieces of one entity, joined: a relative magnitude cut in two (15个 | 百分点), and a
+    name cut after the 、 of a shared head or inside brackets (杭州湾引水工程（ | 观海卫段）)."""
+    joined: list[Entity] = []
+    for e in entities:
+        prev = joined[-1] if joined else None
+        if prev is not None and prev.end == e.start and (
+            {prev.label, e.label} <= {"AMOUNT", "GROWTH_RATE"} and _RELATIVE.fullmatch(folded, prev.start, e.end)
+            or prev.label == e.label in _NAMES
+            and (folded[prev.end - 1] == "、" or _unmatched(folded[prev.start : prev.end])[0])
+        ):
+            label = "GROWTH_RATE" if "GROWTH_RATE" in (prev.label, e.label) else prev.label
+            joined[-1] = Entity(prev.start, e.end, label, text[prev.start : e.end], min(prev.score, e.score))
+        else:
+            joined.append(e)
+    return joined
+
+
+def _unmatched(s: str) -> tuple[list[int], list[int]]:
+    """Positions in `s` of openers without their closer, and of closers without their opener."""
+    opened, lone = [], []
+    for i, c in enumerate(s):
+        if c in _PAIRS:
+            opened.append(i)
+        elif c in _OPENERS:
+            if opened and s[opened[-1]] == _OPENERS[c]:
+                opened.pop()
+            else:
+                lone.append(i)
+    return opened, lone
+
+
+def _balance(folded: str, start: int, end: int) -> tuple[int, int]:
+    """A name without enclosing quotes or brackets, reaching the other half of a pair it holds one of."""
+    while end - start > 1:
+        opened, lone = _unmatched(folded[start:end])
+        if _PAIRS.get(folded[start]) == folded[end - 1] and _unmatched(folded[start + 1 : end - 1]) == ([], []):
+            start, end = start + 1, end - 1  # “坎墩智巢” → 坎墩智巢: enclosing marks stay out
+        elif lone == [end - start - 1] and not opened:
+            end -= 1
+        elif opened == [0] and not lone:
+            start += 1
+        else:
+            break
+    opened, lone = _unmatched(folded[start:end])
+    if lone and not opened:  # 临海·溪山有道”片区共富项目 → “临海·溪山有道”片区共富项目
+        k = folded.rfind(_OPENERS[folded[start + lone[0]]], max(0, start - _BRACKET_REACH), start)
+        start = k if k >= 0 else start
+    elif opened and not lone:  # 杭州湾引水工程（观海卫段 → 杭州湾引水工程（观海卫段）
+        k = folded.find(_PAIRS[folded[start + opened[-1]]], end, end + _BRACKET_REACH)
+        end = k + 1 if k >= 0 else end
+    return start, end
+
+
+def _apply(folded: str, e: Entity) -> tuple[int, int, str] | None:
+    """(start, end, label) after the rules, or None when the entity is not one."""
+    start, end, label = e.start, e.end, e.label
+    while start < end and folded[end - 1] in _EDGE_PUNCTUATION:
+        end -= 1
+    while start < end and folded[start] in _EDGE_PUNCTUATION:
+        start += 1
+    if start == end:
+        return None
+    if label in _NAMES:
+        start, end = _balance(folded, start, end)
+    if label in ("AMOUNT", "GROWTH_RATE") and _TIME.match(folded, start):
+        return None
+    if label == "GROWTH_RATE" and not _MAGNITUDE.search(folded, start, end):
+        return None
+    if label == "AMOUNT":
+        if folded[start - 1 : start] == "第":
+            return None
+        if per := _PER_UNIT.match(folded, end):
+            end = per.end()
+    if label in ("AMOUNT", "GROWTH_RATE"):
+        own = _CHANGE_AHEAD.match(folded, start, end)
+        number = own.end() if own else start  # after the span's own change words, if it has them
+        if _RELATIVE.fullmatch(folded, number, end):
+            if words := _CHANGE_BEFORE.search(folded, max(0, number - _LOOKBEHIND), number):
+                start, label = min(start, words.start()), "GROWTH_RATE"
+    return start, end, label

@@ -1,0 +1,110 @@
+"""Guideline rules after decoding: hand-checked sentences, and no gold span is ever changed."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ner.entity import Entity
+from ner.span_rules import apply_span_rules
+
+
+def ents(text: str, *spans: tuple[str, str]) -> list[Entity]:
+    """Entities for each (span text, label), found left to right in `text`."""
+    out, pos = [], 0
+    for piece, label in spans:
+        start = text.index(piece, pos)
+        out.append(Entity(start, start + len(piece), label, piece, 0.9))
+        pos = start + len(piece)
+    return out
+
+
+def rules(text: str, *spans: tuple[str, str]) -> list[tuple[str, str]]:
+    return [(e.text, e.label) for e in apply_span_rules(text, ents(text, *spans))]
+
+
+@pytest.mark.parametrize(
+    "text, predicted, expected",
+    [
+        # a relative magnitude right after a direction word is a change, with its comparison word
+        ("断面优良水体比例提升4.6个百分点。", [("4.6个百分点", "AMOUNT")], [("提升4.6个百分点", "GROWTH_RATE")]),
+        ("实现产值5亿元，同比增长18.46%。", [("5亿元", "AMOUNT"), ("18.46%", "AMOUNT")],
+         [("5亿元", "AMOUNT"), ("同比增长18.46%", "GROWTH_RATE")]),
+        ("收入比上年增长1.5倍", [("增长1.5倍", "GROWTH_RATE")], [("比上年增长1.5倍", "GROWTH_RATE")]),
+        ("入企检查次数压减30%以上", [("30%", "AMOUNT")], [("压减30%", "GROWTH_RATE")]),
+        ("服务贸易增长超过7%。", [("增长", "GROWTH_RATE"), ("7%", "GROWTH_RATE")], [("增长超过7%", "GROWTH_RATE")]),
+        # levels reached, gaps, absolute increases and bare listed values stay as they are
+        ("占比提升至55%", [("55%", "AMOUNT")], [("55%", "AMOUNT")]),
+        ("增速高于全国8.5个百分点", [("8.5个百分点", "AMOUNT")], [("8.5个百分点", "AMOUNT")]),
+        ("进规企业增加20家", [("20家", "AMOUNT")], [("20家", "AMOUNT")]),
+        ("同比增长30.8%和32.1%", [("同比增长30.8%", "GROWTH_RATE"), ("32.1%", "GROWTH_RATE")],
+         [("同比增长30.8%", "GROWTH_RATE"), ("32.1%", "GROWTH_RATE")]),
+        # a magnitude cut in two is one; a growth rate without a magnitude is none
+        ("比例达到65%、提高15个百分点", [("65%", "AMOUNT"), ("15个", "AMOUNT"), ("百分点", "AMOUNT")],
+         [("65%", "AMOUNT"), ("提高15个百分点", "GROWTH_RATE")]),
+        ("出口逆势增长17.8%", [("逆势", "GROWTH_RATE"), ("增长17.8%", "GROWTH_RATE")], [("增长17.8%", "GROWTH_RATE")]),
+        ("实现翻番", [("翻番", "GROWTH_RATE")], [("翻番", "GROWTH_RATE")]),
+        # ordinals and times are not entities; yen are money
+        ("增速居全国第4位", [("4位", "AMOUNT")], []),
+        ("连续24个月保持两位数增长", [("24个", "AMOUNT")], []),
+        ("用电负荷129天超1亿千瓦", [("129天", "AMOUNT"), ("1亿千瓦", "AMOUNT")], [("1亿千瓦", "AMOUNT")]),
+        ("5年增长18.7%", [("5年", "GROWTH_RATE"), ("增长18.7%", "GROWTH_RATE")], [("增长18.7%", "GROWTH_RATE")]),
+        ("日方投资3000日元", [("3000日元", "AMOUNT")], [("3000日元", "AMOUNT")]),
+        # a rate per something is one amount
+        ("标准从796元/月提高至842元/月", [("796元", "AMOUNT"), ("842元", "AMOUNT")],
+         [("796元/月", "AMOUNT"), ("842元/月", "AMOUNT")]),
+        ("浓度降至27微克/立方米", [("27微克", "AMOUNT")], [("27微克/立方米", "AMOUNT")]),
+        ("完成1/3以上", [("1/3", "AMOUNT")], [("1/3", "AMOUNT")]),
+        # no entity begins or ends with punctuation; names keep inner quotes and brackets whole
+        ("实现150.06亿元，同比", [("150.06亿元，", "AMOUNT")], [("150.06亿元", "AMOUNT")]),
+        ("引进，公牛、韩电", [("，公牛", "ORG"), ("韩电", "ORG")], [("公牛", "ORG"), ("韩电", "ORG")]),
+        ("完成。", [("。", "ORG")], []),
+        ("杭州湾引水工程（观海卫段）完成", [("杭州湾引水工程（", "PROJECT"), ("观海卫段）", "PROJECT")],
+         [("杭州湾引水工程（观海卫段）", "PROJECT")]),
+        ("杭州湾引水工程（观海卫段）完成", [("杭州湾引水工程（观海卫段", "PROJECT")], [("杭州湾引水工程（观海卫段）", "PROJECT")]),
+        ("积极谋划“临海·溪山有道”片区共富项目", [("临海·溪山有道”片区共富项目", "PROJECT")],
+         [("“临海·溪山有道”片区共富项目", "PROJECT")]),
+        ("打造“坎墩智巢”", [("“坎墩智巢”", "PROJECT")], [("坎墩智巢", "PROJECT")]),
+        ("打造“坎墩智巢”", [("坎墩智巢”", "PROJECT")], [("坎墩智巢", "PROJECT")]),
+        ("东山头村、五里村村级工业集聚区提升工程稳步推进", [("东山头村、", "PROJECT"), ("五里村村级工业集聚区提升工程", "PROJECT")],
+         [("东山头村、五里村村级工业集聚区提升工程", "PROJECT")]),
+        ("公牛、韩电", [("公牛", "ORG"), ("韩电", "ORG")], [("公牛", "ORG"), ("韩电", "ORG")]),
+        # traditional characters and full-width forms read the same; spans come from the caller's text
+        ("營業收入同比增長５％", [("５％", "AMOUNT")], [("同比增長５％", "GROWTH_RATE")]),
+    ],
+)
+def test_hand_checked_sentences(text, predicted, expected):
+    assert rules(text, *predicted) == expected
+
+
+def test_a_rule_that_would_cut_into_another_entity_is_not_applied():
+    # the direction words belong to a (wrongly) predicted METRIC: the AMOUNT keeps its span
+    assert rules("产值增长20%", ("产值增长", "METRIC"), ("20%", "AMOUNT")) == [("产值增长", "METRIC"), ("20%", "AMOUNT")]
+    # a neighbouring entity wholly inside the new span is absorbed
+    assert rules("同比增长20%", ("同比", "METRIC"), ("20%", "AMOUNT")) == [("同比增长20%", "GROWTH_RATE")]
+
+
+def test_empty_input_and_other_labels_pass_through():
+    assert apply_span_rules("", []) == []
+    text = "公牛集团第4位"
+    assert rules(text, ("公牛集团", "ORG")) == [("公牛集团", "ORG")]
+
+
+def test_no_gold_span_is_changed(gold_docs):
+    for doc in gold_docs:
+        gold = [Entity(s.start, s.end, s.label, doc.text[s.start : s.end]) for s in doc.spans]
+        assert apply_span_rules(doc.text, gold) == sorted(gold, key=lambda e: e.start), doc.id
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(list("增长同比提高第4位5%个百分点元/月年天逆势翻番，0.（）“”、")), max_size=40), st.data())
+def test_output_spans_point_into_the_text_and_never_overlap(chars, data):
+    text = "".join(chars)
+    cuts = sorted(set(data.draw(st.lists(st.integers(0, len(text)), max_size=8))))
+    labels = st.sampled_from(["AMOUNT", "GROWTH_RATE", "METRIC", "PROJECT"])
+    spans = [Entity(a, b, data.draw(labels), text[a:b]) for a, b in zip(cuts[::2], cuts[1::2]) if a < b]
+    out = apply_span_rules(text, spans)
+    for e in out:
+        assert e.text == text[e.start : e.end] and e.start < e.end
+    assert all(a.end <= b.start for a, b in zip(out, out[1:]))
