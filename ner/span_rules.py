@@ -15,7 +15,9 @@ gold span of the annotated documents (tests/test_span_rules.py checks all of the
 - No entity begins or ends with punctuation or a space. A METRIC, PROJECT or ORG leaves
   enclosing quotes and brackets out, takes in the other half of a pair it holds one half of
   (杭州湾引水工程（观海卫段）, “临海·溪山有道”片区共富项目), and is one span across the 、 of a
-  shared head when the model cut it there (东山头村、五里村村级工业集聚区提升工程).
+  shared head when the model cut it there (东山头村、五里村村级工业集聚区提升工程). No two gold
+  METRIC or PROJECT spans touch, so touching pieces of one are joined (计划 | 总投资); ORGs may
+  touch (市委市政府).
 
 A rule that would cut into another entity is not applied. Rules read a folded copy of the text
 (full-width forms, traditional characters) with the same offsets, so entities are still cut from
@@ -44,6 +46,7 @@ _TIME = re.compile(rf"{_RANGE}\s*个?(?:小时|分钟|工作日|季度|[年月�
 _PER_UNIT = re.compile(r"/(?:人·月|人次|平方米|立方米|千瓦时|公里|小时|[月年天日周人户亩吨次台件])")
 _LOOKBEHIND = 16  # characters searched for direction words before a number
 _NAMES = ("METRIC", "PROJECT", "ORG")
+_NEVER_TOUCH = ("METRIC", "PROJECT")  # no two gold spans of these touch: touching pieces are one
 _EDGE_PUNCTUATION = ",.;:!?、。 \t\n"  # of the folded text, where ，；：！？ are already ASCII
 _PAIRS = {"(": ")", "“": "”", "‘": "’", "《": "》", "「": "」", "『": "』", "【": "】", "[": "]"}
 _OPENERS = {close: open_ for open_, close in _PAIRS.items()}
@@ -83,7 +86,7 @@ def _join_pieces(text: str, folded: str, entities: list[Entity]) -> list[Entity]
         if prev is not None and prev.end == e.start and (
             {prev.label, e.label} <= {"AMOUNT", "GROWTH_RATE"} and _RELATIVE.fullmatch(folded, prev.start, e.end)
             or prev.label == e.label in _NAMES
-            and (folded[prev.end - 1] == "、" or _unmatched(folded[prev.start : prev.end])[0])
+            and (prev.label in _NEVER_TOUCH or folded[prev.end - 1] == "、" or _unmatched(folded[prev.start : prev.end])[0])
         ):
             label = "GROWTH_RATE" if "GROWTH_RATE" in (prev.label, e.label) else prev.label
             joined[-1] = Entity(prev.start, e.end, label, text[prev.start : e.end], min(prev.score, e.score))

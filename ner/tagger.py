@@ -113,8 +113,8 @@ class WindowedTagger:
             for s, score in tags_to_spans(enc.offsets, tags, scores)
             if s.end - s.start >= shortest
         ]
-        if self.span_rules if span_rules is None else span_rules:
-            entities = apply_span_rules(text, entities)
+        if self.span_rules if span_rules is None else span_rules:  # rules may trim an entity: filter again
+            entities = [e for e in apply_span_rules(text, entities) if e.end - e.start >= shortest]
         return TaggedText(enc.offsets, tags, entities)
 
     def extract_batch(self, texts: Sequence[str], batch_size: int | None = None) -> list[list[Entity]]:

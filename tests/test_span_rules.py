@@ -70,6 +70,10 @@ def rules(text: str, *spans: tuple[str, str]) -> list[tuple[str, str]]:
         ("东山头村、五里村村级工业集聚区提升工程稳步推进", [("东山头村、", "PROJECT"), ("五里村村级工业集聚区提升工程", "PROJECT")],
          [("东山头村、五里村村级工业集聚区提升工程", "PROJECT")]),
         ("公牛、韩电", [("公牛", "ORG"), ("韩电", "ORG")], [("公牛", "ORG"), ("韩电", "ORG")]),
+        # no two gold METRIC or PROJECT spans touch, so touching pieces are one; two ORGs may touch
+        ("计划总投资4935万元", [("计划", "METRIC"), ("总投资", "METRIC"), ("4935万元", "AMOUNT")],
+         [("计划总投资", "METRIC"), ("4935万元", "AMOUNT")]),
+        ("市委市政府", [("市委", "ORG"), ("市政府", "ORG")], [("市委", "ORG"), ("市政府", "ORG")]),
         # traditional characters and full-width forms read the same; spans come from the caller's text
         ("營業收入同比增長５％", [("５％", "AMOUNT")], [("同比增長５％", "GROWTH_RATE")]),
     ],
