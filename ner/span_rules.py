@@ -12,10 +12,10 @@ gold span of the annotated documents (tests/test_span_rules.py checks all of the
   (the 逆势 of 逆势增长) is not an entity.
 - Ordinals (第4位) are never AMOUNT, and times (连续24个月, 129天, 2022年) are never entities.
 - A rate per something (796元/月, 27微克/立方米) is one AMOUNT.
-- No entity begins or ends with punctuation or a space. A METRIC, PROJECT or ORG leaves
-  enclosing quotes and brackets out, takes in the other half of a pair it holds one half of
-  (杭州湾引水工程（观海卫段）, “临海·溪山有道”片区共富项目), and is one span across the 、 of a
-  shared head when the model cut it there (东山头村、五里村村级工业集聚区提升工程). No two gold
+- No entity begins or ends with punctuation or a space. An entity leaves enclosing quotes and
+  brackets out and takes in the other half of a pair it holds one half of (杭州湾引水工程（观海卫段）,
+  “临海·溪山有道”片区共富项目, 3.8万套（间）). A METRIC, PROJECT or ORG is one span across the 、
+  of a shared head when the model cut it there (东山头村、五里村村级工业集聚区提升工程). No two gold
   METRIC or PROJECT spans touch, so touching pieces of one are joined (计划 | 总投资); ORGs may
   touch (市委市政府).
 
@@ -140,8 +140,7 @@ def _apply(folded: str, e: Entity) -> tuple[int, int, str] | None:
         start += 1
     if start == end:
         return None
-    if label in _NAMES:
-        start, end = _balance(folded, start, end)
+    start, end = _balance(folded, start, end)
     if label in ("AMOUNT", "GROWTH_RATE") and _TIME.match(folded, start):
         return None
     if label == "GROWTH_RATE" and not _MAGNITUDE.search(folded, start, end):
