@@ -45,6 +45,7 @@ _MAGNITUDE = re.compile(r"[\d零〇一二两三四五六七八九十百千万]|�
 _TIME = re.compile(rf"{_RANGE}\s*个?(?:小时|分钟|工作日|季度|[年月天日周秒])(?!元)")  # not 日元
 _PER_UNIT = re.compile(r"/(?:人·月|人次|平方米|立方米|千瓦时|公里|小时|[月年天日周人户亩吨次台件])")
 _LOOKBEHIND = 16  # characters searched for direction words before a number
+_NUMBERS = ("AMOUNT", "GROWTH_RATE")
 _NAMES = ("METRIC", "PROJECT", "ORG")
 _NEVER_TOUCH = ("METRIC", "PROJECT")  # no two gold spans of these touch: touching pieces are one
 _EDGE_PUNCTUATION = ",.;:!?、。 \t\n"  # of the folded text, where ，；：！？ are already ASCII
@@ -84,7 +85,7 @@ def _join_pieces(text: str, folded: str, entities: list[Entity]) -> list[Entity]
     for e in entities:
         prev = joined[-1] if joined else None
         if prev is not None and prev.end == e.start and (
-            {prev.label, e.label} <= {"AMOUNT", "GROWTH_RATE"} and _RELATIVE.fullmatch(folded, prev.start, e.end)
+            {prev.label, e.label} <= set(_NUMBERS) and _RELATIVE.fullmatch(folded, prev.start, e.end)
             or prev.label == e.label in _NAMES
             and (prev.label in _NEVER_TOUCH or folded[prev.end - 1] == "、" or _unmatched(folded[prev.start : prev.end])[0])
         ):
@@ -141,7 +142,7 @@ def _apply(folded: str, e: Entity) -> tuple[int, int, str] | None:
     if start == end:
         return None
     start, end = _balance(folded, start, end)
-    if label in ("AMOUNT", "GROWTH_RATE") and _TIME.match(folded, start):
+    if label in _NUMBERS and _TIME.match(folded, start):
         return None
     if label == "GROWTH_RATE" and not _MAGNITUDE.search(folded, start, end):
         return None
@@ -150,7 +151,7 @@ def _apply(folded: str, e: Entity) -> tuple[int, int, str] | None:
             return None
         if per := _PER_UNIT.match(folded, end):
             end = per.end()
-    if label in ("AMOUNT", "GROWTH_RATE"):
+    if label in _NUMBERS:
         own = _CHANGE_AHEAD.match(folded, start, end)
         number = own.end() if own else start  # after the span's own change words, if it has them
         if _RELATIVE.fullmatch(folded, number, end):
