@@ -192,6 +192,8 @@ def cv(
 
 def _journal_folds(journal: Path, recipe: dict, doc_ids: set[str]) -> dict:
     """Folds of an interrupted `ner cv` run; refuses folds of another recipe or unknown documents."""
+    from .config import TrainConfig
+
     folds = {}
     for n, line in enumerate(journal.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
@@ -203,7 +205,10 @@ def _journal_folds(journal: Path, recipe: dict, doc_ids: set[str]) -> dict:
         ran = scores.get("config")
         if ran is None:
             _fail(f"{journal}:{n}: fold {doc_id} does not say which recipe it ran; cannot resume from it")
-        changed = sorted(k for k in recipe if k != "threads" and ran.get(k) != recipe[k])
+        # a setting added after the fold ran had, at the time, the behaviour of its default
+        changed = sorted(
+            k for k in recipe if k != "threads" and ran.get(k, getattr(TrainConfig, k)) != recipe[k]
+        )
         if changed:
             _fail(f"{journal}:{n}: fold {doc_id} ran another recipe (differs in {', '.join(changed)}); use another --out")
         if doc_id not in doc_ids:

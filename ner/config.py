@@ -25,6 +25,7 @@ class TrainConfig:
     warmup_ratio: float = 0.1
     weight_decay: float = 0.01
     dropout: float = 0.1
+    encoder_layers: int = 0  # keep only the first N layers of the base encoder (smaller and faster); 0 keeps all
     dev_docs: int = 2  # documents held out for early stopping; 0 trains on all for `epochs`
     patience: int = 5  # epochs without dev F1 gain before stopping
     seed: int = 13
@@ -54,6 +55,8 @@ class TrainConfig:
                     raise ValueError(f"{path}: {name} must be true or false, got {value!r}")
             elif isinstance(default, (int, float)) and (isinstance(value, bool) or not isinstance(value, (int, float))):
                 raise ValueError(f"{path}: {name} must be a number, got {value!r}")
+        if data.get("encoder_layers", 0) < 0:
+            raise ValueError(f"{path}: encoder_layers must be 0 (all layers) or a positive number of layers")
         try:
             check_decoding(data.get("decoding", cls.decoding))
         except ValueError as exc:

@@ -32,7 +32,8 @@ def write_model_card(out: Path, cfg: TrainConfig, metrics: dict, data_desc: str)
         "",
         "Token classification (IOB2) for METRIC, AMOUNT, GROWTH_RATE, PROJECT and ORG.",
         "",
-        f"- Base model: `{cfg.base_model}`",
+        f"- Base model: `{cfg.base_model}`"
+        + (f" (its first {cfg.encoder_layers} layers)" if cfg.encoder_layers else ""),
         f"- Data: {data_desc}",
         f"- Training documents: {len(metrics.get('train_documents', []))}; "
         f"dev documents: {', '.join(metrics.get('dev_documents', [])) or 'none'}",

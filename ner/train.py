@@ -20,7 +20,7 @@ import numpy as np
 import torch
 import yaml
 from tqdm.auto import tqdm
-from transformers import AutoModelForTokenClassification, AutoTokenizer, get_linear_schedule_with_warmup
+from transformers import AutoConfig, AutoModelForTokenClassification, AutoTokenizer, get_linear_schedule_with_warmup
 
 from .config import TrainConfig
 from .encoding import TrainingWindow, training_windows
@@ -123,6 +123,16 @@ def _batches(windows: list[TrainingWindow], batch_size: int, pad_id: int, rng: r
         yield ids, mask, labels
 
 
+def _layer_limit(base: str, layers: int) -> dict:
+    """Config override keeping the first `layers` encoder layers (the rest of the checkpoint is not loaded)."""
+    if not layers:
+        return {}
+    available = AutoConfig.from_pretrained(base).num_hidden_layers
+    if layers > available:
+        raise ValueError(f"encoder_layers is {layers}, but {base} has only {available} layers")
+    return {"num_hidden_layers": layers}
+
+
 def train(
     cfg: TrainConfig,
     docs: Sequence[Document],
@@ -150,6 +160,7 @@ def train(
         id2label=dict(enumerate(tags)),
         label2id=tag_ids,
         hidden_dropout_prob=cfg.dropout,
+        **_layer_limit(base, cfg.encoder_layers),
     )
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")  # a GPU when there is one
     model.to(device)

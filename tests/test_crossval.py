@@ -98,3 +98,19 @@ def test_resume_needs_out(cv_setup):
     docs, data, tmp = cv_setup
     r = CliRunner().invoke(main, ["cv", "--config", str(tmp / "cfg.yaml"), "--data", str(data), "--resume"])
     assert r.exit_code != 0 and "--resume needs --out" in r.output
+
+
+def test_settings_added_later_resume_at_their_default_and_differ_otherwise(cv_setup):
+    docs, data, tmp = cv_setup
+    run = lambda cfg, *extra: CliRunner().invoke(main, ["cv", "--config", str(cfg), "--data", str(data), "--out", str(tmp / "cv.json"), "--only", docs[0].id, *extra])
+    assert run(tmp / "cfg.yaml").exit_code == 0
+    journal = tmp / "cv.partial.jsonl"
+    record = json.loads(journal.read_text())
+    del record[docs[0].id]["config"]["encoder_layers"]  # a fold journalled before the setting existed
+    journal.write_text(json.dumps(record) + "\n")
+    r = run(tmp / "cfg.yaml", "--resume")
+    assert r.exit_code == 0 and "resuming: 1 fold(s)" in r.output, r.output
+    cfg = yaml.safe_load((tmp / "cfg.yaml").read_text())
+    (tmp / "l1.yaml").write_text(yaml.safe_dump({**cfg, "encoder_layers": 1}))
+    r = run(tmp / "l1.yaml", "--resume")
+    assert r.exit_code != 0 and "differs in encoder_layers" in r.output

@@ -40,6 +40,23 @@ def test_training_runs_saves_and_reloads(tiny_model, small_docs, tmp_path):
     assert "Base model" in card and "Licence" in card
 
 
+def test_encoder_layers_keeps_the_first_layers_of_the_base(tiny_model, small_docs, tmp_path):
+    cfg = TrainConfig(base_model=str(tiny_model), max_length=64, overlap=8, epochs=1, batch_size=4, dev_docs=0, encoder_layers=1)
+    result = train(cfg, small_docs, progress=False)
+    assert result.model.config.num_hidden_layers == 1 and len(result.model.bert.encoder.layer) == 1
+    base = load_model(tiny_model)[0]
+    kept = result.model.bert.embeddings.word_embeddings.weight.shape
+    assert kept == base.bert.embeddings.word_embeddings.weight.shape
+    model, _, cfg2 = load_model(save_model(result, tmp_path / "m", "test data"))
+    assert len(model.bert.encoder.layer) == 1 and cfg2.encoder_layers == 1
+    assert "its first 1 layers" in (tmp_path / "m" / "README.md").read_text()
+    with pytest.raises(ValueError, match="has only 2 layers"):
+        train(replace(cfg, encoder_layers=3), small_docs, progress=False)
+    (tmp_path / "neg.yaml").write_text("encoder_layers: -1\n")
+    with pytest.raises(ValueError, match="encoder_layers must be 0"):
+        TrainConfig.from_yaml(tmp_path / "neg.yaml")
+
+
 def test_split_is_by_document_seeded_and_order_free(small_docs):
     a = split_documents(small_docs, 1, seed=5)
     b = split_documents(list(reversed(small_docs)), 1, seed=5)
