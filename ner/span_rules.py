@@ -18,6 +18,8 @@ gold span of the annotated documents (tests/test_span_rules.py checks all of the
   of a shared head when the model cut it there (东山头村、五里村村级工业集聚区提升工程). No two gold
   METRIC or PROJECT spans touch, so touching pieces of one are joined (计划 | 总投资); ORGs may
   touch (市委市政府).
+- A comparison word belongs to the change it begins: a name that took it in gives it back
+  (国内生产总值比 | 增长12% → 国内生产总值 | 比上年增长12%).
 
 A rule that would cut into another entity is not applied. Rules read a folded copy of the text
 (full-width forms, traditional characters) with the same offsets, so entities are still cut from
@@ -39,7 +41,8 @@ _RANGE = rf"{_NUMBER}(?:[-~—–至到]{_NUMBER})?"
 _RELATIVE = re.compile(rf"{_RANGE}\s*(?:%|‰|个百分点|百分点|倍|成|番)")
 # one-character directions (增, 降…) are left out: 新增3% or 降费 are too easily misread
 _DIRECTION = "|".join(w for w in f"{UP_WORDS}|{DOWN_WORDS}".split("|") if len(w) > 1)
-_CHANGE = rf"(?:同比|环比|年均|[比较](?:上年同期|去年同期|上年|去年|年初))?(?:{_DIRECTION})了?(?:超过|超|近|约|逾)?"
+_COMPARISON = re.compile(r"同比|环比|年均|[比较](?:上年同期|去年同期|上年|去年|年初)")
+_CHANGE = rf"(?:{_COMPARISON.pattern})?(?:{_DIRECTION})了?(?:超过|超|近|约|逾)?"
 _CHANGE_AHEAD, _CHANGE_BEFORE = re.compile(_CHANGE), re.compile(_CHANGE + "$")
 _MAGNITUDE = re.compile(r"[\d零〇一二两三四五六七八九十百千万]|番")
 _TIME = re.compile(rf"{_RANGE}\s*个?(?:小时|分钟|工作日|季度|[年月天日周秒])(?!元)")  # not 日元
@@ -66,6 +69,11 @@ def apply_span_rules(text: str, entities: Sequence[Entity]) -> list[Entity]:
             continue
         start, end, label = changed
         if (start, end, label) != (e.start, e.end, e.label):
+            if label == "GROWTH_RATE" and out and out[-1].label in _NAMES and out[-1].start < start < out[-1].end:
+                words = _COMPARISON.match(folded, start)
+                if words and out[-1].end <= words.end():  # 国内生产总值比 | 增长12%: 比 goes to the change
+                    prev = out[-1]
+                    out[-1] = Entity(prev.start, start, prev.label, text[prev.start : start], prev.score)
             tail = len(out)
             while tail and out[tail - 1].end > start:
                 tail -= 1

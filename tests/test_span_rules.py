@@ -86,6 +86,11 @@ def test_hand_checked_sentences(text, predicted, expected):
 def test_a_rule_that_would_cut_into_another_entity_is_not_applied():
     # the direction words belong to a (wrongly) predicted METRIC: the AMOUNT keeps its span
     assert rules("产值增长20%", ("产值增长", "METRIC"), ("20%", "AMOUNT")) == [("产值增长", "METRIC"), ("20%", "AMOUNT")]
+    # but a comparison word taken into a name goes back to the change it begins
+    assert rules("国内生产总值比上年增长12%", ("国内生产总值比", "METRIC"), ("增长12%", "GROWTH_RATE")) == [
+        ("国内生产总值", "METRIC"), ("比上年增长12%", "GROWTH_RATE")]
+    assert rules("产值同比增长20%", ("产值同", "METRIC"), ("比增长20%", "GROWTH_RATE")) == [
+        ("产值同", "METRIC"), ("比增长20%", "GROWTH_RATE")]  # 比增长 is no comparison word + direction
     # a neighbouring entity wholly inside the new span is absorbed
     assert rules("同比增长20%", ("同比", "METRIC"), ("20%", "AMOUNT")) == [("同比增长20%", "GROWTH_RATE")]
 
