@@ -69,3 +69,17 @@ def test_full_width_and_upper_case_are_folded_without_moving_offsets(tokenizer):
     (enc,) = encode_texts(tokenizer, [text])
     assert "[UNK]" not in tokenizer.convert_ids_to_tokens(enc.ids)
     assert enc.offsets[-1][1] == len(text)
+
+
+def test_traditional_characters_reach_the_model_as_simplified(tokenizer, gold_docs):
+    from ner.textnorm import normalize_text
+
+    traditional, simplified = "園區8家企業超50畝用地，為300余戶農戶", "园区8家企业超50亩用地，为300余户农户"
+    assert normalize_text(traditional) == normalize_text(simplified)
+    (a, b) = encode_texts(tokenizer, [traditional, simplified])
+    assert a.ids == b.ids and a.offsets == b.offsets
+    # simplified text keeps its characters (著 of 显著 is simplified too)
+    assert normalize_text("显著提升") == "显著提升"
+    changed = {d.id: sum(x != y for x, y in zip(d.text, normalize_text(d.text)) if "\u4e00" <= x <= "\u9fff") for d in gold_docs}
+    assert changed.pop("004_5abcda874813a6dd.txt") > 2000  # the one traditional seed report
+    assert not any(changed.values()), changed
