@@ -89,21 +89,28 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--torch-model", required=True, help="model directory from `ner train`")
     parser.add_argument("--bundle", required=True, help="bundle from `ner export` holding fp32 and int8")
+    parser.add_argument(
+        "--also", nargs="*", default=[], metavar="BUNDLE",
+        help="other bundles (a smaller model, say) whose int8 model runs in the same session, for a fair ratio",
+    )
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--chars", type=int, default=30000, help="characters of paragraphs to run")
     parser.add_argument("--out", type=Path, help="also write the results as JSON")
     args = parser.parse_args()
     ctx = mp.get_context("spawn")
     results = []
-    for kind in ENGINES:
+    runs = [(kind, args.bundle) for kind in ENGINES] + [("int8", extra) for extra in args.also]
+    for kind, bundle in runs:
         queue = ctx.Queue()
-        proc = ctx.Process(target=_worker, args=(kind, args.torch_model, args.bundle, args.threads, args.chars, queue))
+        proc = ctx.Process(target=_worker, args=(kind, args.torch_model, bundle, args.threads, args.chars, queue))
         proc.start()
         results.append(queue.get())
         proc.join()
+        if bundle != args.bundle:
+            results[-1]["engine"] = f"int8 {Path(bundle).name}"
     base, base16 = (r["paragraph_chars_per_s"] for r in results[:2])
     print(
-        f"{'engine':<16} {'chars/s':>9} {'×HF':>6} {'×HF b16':>8} {'doc chars/s':>12} "
+        f"{'engine':<24} {'chars/s':>9} {'×HF':>6} {'×HF b16':>8} {'doc chars/s':>12} "
         f"{'p50 ms':>7} {'p95 ms':>7} {'RSS MB':>7}"
     )
     for r in results:
@@ -111,7 +118,7 @@ def main() -> None:
         r["speedup_vs_hf_b16"] = r["paragraph_chars_per_s"] / base16
         doc = f"{r['document_chars_per_s']:>12.0f}" if "document_chars_per_s" in r else f"{'-':>12}"
         print(
-            f"{r['engine']:<16} {r['paragraph_chars_per_s']:>9.0f} {r['speedup_vs_hf']:>6.2f} "
+            f"{r['engine']:<24} {r['paragraph_chars_per_s']:>9.0f} {r['speedup_vs_hf']:>6.2f} "
             f"{r['speedup_vs_hf_b16']:>8.2f} {doc} "
             f"{r['p50_ms']:>7.1f} {r['p95_ms']:>7.1f} {r['peak_rss_mb']:>7.0f}"
         )
