@@ -10,6 +10,8 @@ and noisy; absolute numbers are for orientation only.
     ner train --config configs/default.yaml --out models/default-torch
     ner export --model models/default-torch --out models/default-fp32
     python scripts/bench.py --torch-model models/default-torch --bundle models/default-fp32 --threads 2
+    # a smaller model's int8 bundle in the same run:
+    python scripts/bench.py ... --also runs/bundles/m3e-small-2layers
 """
 
 from __future__ import annotations
