@@ -414,15 +414,20 @@ def studio_backend(model: str | None, port: int) -> None:
 
 
 def _value(e) -> str:
-    """The normalised value of an AMOUNT or GROWTH_RATE, for the table ('' when there is none)."""
+    """The normalised value of an AMOUNT or GROWTH_RATE, for the table ('' when there is none).
+
+    Shares are stored as fractions (0.028, unit %); a person reads them back as 2.8%."""
     n = e.normalized
     if n is None or (n.value is None and n.low is None):
         return ""
+    scale, sep = {"%": (100, ""), "‰": (1000, "")}.get(n.unit, (1, " "))
+
     def fmt(v: float) -> str:
+        v = round(v * scale, 9)
         return f"{v:,.0f}" if v == int(v) and abs(v) >= 1000 else f"{v:.6g}"
 
     number = fmt(n.value) if n.value is not None else f"{fmt(n.low)}–{fmt(n.high)}"
-    return f"{'~' if n.approx else ''}{number} {n.unit or ''}".strip()
+    return f"{'~' if n.approx else ''}{number}{sep}{n.unit or ''}".strip()
 
 
 def _batch_options(f):

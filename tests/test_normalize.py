@@ -201,3 +201,25 @@ def test_never_raises(text: str, label: str) -> None:
     assert isinstance(n, Normalized)
     assert n.value is not None or n.low is not None or n.reason
     assert all(v is None or math.isfinite(v) for v in (n.value, n.low, n.high))
+
+
+@pytest.mark.parametrize(
+    "text, label, shown",
+    [
+        ("同比增长2.8%", "GROWTH_RATE", "2.8%"),  # stored as 0.028, read back as a percentage
+        ("9成", "AMOUNT", "90%"),
+        ("约3‰", "AMOUNT", "~3‰"),
+        ("10%-15%", "AMOUNT", "10–15%"),
+        ("提高2个百分点", "GROWTH_RATE", "2 pp"),
+        ("58億元", "AMOUNT", "5,800,000,000 元"),
+        ("XX亩", "AMOUNT", ""),  # a placeholder, no number
+    ],
+)
+def test_cli_table_shows_values_as_a_person_reads_them(text: str, label: str, shown: str) -> None:
+    from dataclasses import replace
+
+    from ner.cli import _value
+    from ner.entity import Entity
+
+    entity = replace(Entity(0, len(text), label, text, 1.0), normalized=normalize(text, label))
+    assert _value(entity) == shown
