@@ -33,7 +33,7 @@ from bisect import bisect_left
 from typing import Sequence
 
 from .entity import Entity
-from .normalize import DOWN_WORDS, TRADITIONAL, UP_WORDS
+from .normalize import DOWN_WORDS, UP_WORDS
 from .textnorm import normalize_text
 
 _NUMBER = r"(?:[\d.,]+|[零〇一二两三四五六七八九十百千万亿]+)[余多]?"
@@ -59,7 +59,7 @@ _BRACKET_REACH = 20  # characters searched for the other half of a bracket or qu
 
 def apply_span_rules(text: str, entities: Sequence[Entity]) -> list[Entity]:
     """The entities (non-overlapping, as decoded) with the guideline rules applied, sorted by start."""
-    folded = normalize_text(text).translate(TRADITIONAL)
+    folded = normalize_text(text)  # full-width and traditional forms folded, offsets kept
     ents = _join_pieces(text, folded, sorted(entities, key=lambda e: e.start))
     starts = [e.start for e in ents]
     out: list[Entity] = []

@@ -101,15 +101,14 @@ def main() -> None:
     args = parser.parse_args()
     ctx = mp.get_context("spawn")
     results = []
-    runs = [(kind, args.bundle) for kind in ENGINES] + [("int8", extra) for extra in args.also]
-    for kind, bundle in runs:
+    runs = [(kind, args.bundle, kind) for kind in ENGINES]
+    runs += [("int8", extra, f"int8 {Path(extra).name}") for extra in args.also]
+    for kind, bundle, name in runs:
         queue = ctx.Queue()
         proc = ctx.Process(target=_worker, args=(kind, args.torch_model, bundle, args.threads, args.chars, queue))
         proc.start()
-        results.append(queue.get())
+        results.append({**queue.get(), "engine": name})
         proc.join()
-        if bundle != args.bundle:
-            results[-1]["engine"] = f"int8 {Path(bundle).name}"
     base, base16 = (r["paragraph_chars_per_s"] for r in results[:2])
     print(
         f"{'engine':<24} {'chars/s':>9} {'×HF':>6} {'×HF b16':>8} {'doc chars/s':>12} "
