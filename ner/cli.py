@@ -45,12 +45,14 @@ def _load_docs(data: str):
 @click.option("--out", type=click.Path(file_okay=False), help="Output model directory [default: models/<config name>].")
 @click.option("--dev-docs", type=int, help="Override the number of documents held out for early stopping.")
 @click.option("--epochs", type=int, help="Override the number of epochs.")
-def train(config_path: str, data: str, out: str | None, dev_docs: int | None, epochs: int | None) -> None:
+@click.option("--teacher", type=click.Path(exists=True, file_okay=False), help="Model or bundle that labels the config's self_training_corpus.")
+def train(config_path: str, data: str, out: str | None, dev_docs: int | None, epochs: int | None, teacher: str | None) -> None:
     """Fine-tune an encoder on Label Studio annotations and save a model directory.
 
     \b
     Example:
       ner train --config configs/m3e-small.yaml --data annotations/ --out models/m3e-small
+      ner train --config configs/self-training.yaml --teacher models/default-torch --out models/st
     """
     from dataclasses import replace
 
@@ -65,12 +67,15 @@ def train(config_path: str, data: str, out: str | None, dev_docs: int | None, ep
         cfg = replace(cfg, epochs=epochs)
     docs = _load_docs(data)
     out = out or f"models/{Path(config_path).stem}"
+    _check_teacher(cfg, teacher, "--teacher")
+    added = _self_training_docs(cfg, teacher, docs) if teacher else []
     try:
-        result = run_train(cfg, docs)
+        result = run_train(cfg, docs, extra=added)
     except FileNotFoundError as exc:
         _fail(str(exc))
     n_spans = sum(len(d.spans) for d in docs)
-    save_model(result, out, f"{len(docs)} documents, {n_spans} spans from {data}")
+    more = f", and {len(added)} sentences labelled by {teacher}" if added else ""
+    save_model(result, out, f"{len(docs)} documents, {n_spans} spans from {data}{more}")
     if result.dev_scores:
         click.echo(format_table(result.dev_scores["span"], "dev, exact character spans"))
     click.echo(f"saved {out} ({result.seconds:.0f} s)")
@@ -121,9 +126,10 @@ def _tagger_for(model: str):
 @click.option("--out", type=click.Path(dir_okay=False), help="Write the full results as JSON here; each finished fold is also appended to <out>.partial.jsonl.")
 @click.option("--resume", is_flag=True, help="Keep the folds already in <out>.partial.jsonl (same recipe only) and run the rest.")
 @click.option("--save-models", type=click.Path(file_okay=False), help="Keep each fold's model in DIR/<held-out document>/; a fold whose model is already there (same training settings and documents) is scored without retraining.")
+@click.option("--teachers", type=click.Path(exists=True, file_okay=False), help="Fold models of an earlier --save-models: DIR/<held-out document>/ labels the config's self_training_corpus for that fold.")
 def cv(
     config_path: str, data: str, folds: str, only: tuple[str, ...], epochs: int | None, out: str | None,
-    resume: bool, save_models: str | None,
+    resume: bool, save_models: str | None, teachers: str | None,
 ) -> None:
     """Leave-one-document-out cross-validation: per-fold and mean per-label exact-span F1.
 
@@ -133,6 +139,7 @@ def cv(
     Example:
       ner cv --config configs/default.yaml --out runs/cv.json
       ner cv --config configs/default.yaml --out runs/cv.json --resume   # after an interruption
+      ner cv --config configs/self-training.yaml --teachers runs/cv-default-models --out runs/cv-st.json
     """
     from dataclasses import replace
 
@@ -149,6 +156,11 @@ def cv(
     unknown = set(only) - {d.id for d in docs}
     if unknown:
         _fail(f"unknown document id(s): {', '.join(sorted(unknown))}")
+    _check_teacher(cfg, teachers, "--teachers")
+    if teachers:
+        lacking = [d.id for d in docs if (not only or d.id in only) and not (Path(teachers) / d.id).is_dir()]
+        if lacking:
+            _fail(f"--teachers {teachers} has no fold model for: {', '.join(lacking)}")
     journal = Path(out).with_suffix(".partial.jsonl") if out else None
     if resume and not journal:
         _fail("--resume needs --out (the folds are kept in <out>.partial.jsonl)")
@@ -173,7 +185,10 @@ def cv(
     for doc_id, s in done.items():
         click.echo(f"{row(doc_id, s)}  (earlier run)")
     try:
-        result = cross_validate(cfg, docs, only=list(only) or None, on_fold=report, done=done, save_models=save_models)
+        result = cross_validate(
+            cfg, docs, only=list(only) or None, on_fold=report, done=done, save_models=save_models,
+            extra=(lambda held: _self_training_docs(cfg, str(Path(teachers) / held.id), docs)) if teachers else None,
+        )
     except FileNotFoundError as exc:
         _fail(str(exc))
     if not result["folds"]:
@@ -188,6 +203,72 @@ def cv(
     if out:
         Path(out).parent.mkdir(parents=True, exist_ok=True)
         Path(out).write_text(json.dumps({"config": recipe, "missing_folds": missing, **result}, ensure_ascii=False, indent=2))
+
+
+def _check_teacher(cfg, teacher: str | None, option: str) -> None:
+    if bool(cfg.self_training_corpus) != bool(teacher):
+        _fail(
+            f"the config sets self_training_corpus: {option} is needed" if cfg.self_training_corpus
+            else f"{option} is for self-training, and the config sets no self_training_corpus"
+        )
+
+
+def _self_training_docs(cfg, teacher: str, gold) -> list:
+    """The teacher's confident sentences of the config's corpus (reports holding gold text skipped)."""
+    return _pseudo_labels(
+        teacher, cfg.self_training_corpus, gold, cfg.self_training_min_confidence, cfg.self_training_chars, cfg.seed
+    ).documents
+
+
+def _pseudo_labels(teacher: str, corpus: str, gold, min_confidence: float, chars: int, seed: int):
+    from .pretrain import read_corpus
+    from .pseudo_label import pseudo_label
+
+    try:
+        reports = read_corpus(corpus)
+    except (OSError, ValueError) as exc:
+        _fail(f"self-training corpus: {exc}")
+    got = pseudo_label(_tagger_for(teacher), reports, exclude=gold, min_confidence=min_confidence, max_chars=chars, seed=seed)
+    kept = sum(len(d.text) for d in got.documents)
+    click.echo(
+        f"self-training: {teacher} kept {len(got.documents)} of {got.sentences_tagged} sentences "
+        f"({kept:,} of {got.chars_tagged:,} chars); {len(got.skipped_reports)} report(s) with gold text skipped",
+        err=True,
+    )
+    return got
+
+
+@main.command("pseudo-label")
+@click.option("--model", required=True, type=click.Path(exists=True, file_okay=False), help="Teacher: model directory or bundle.")
+@click.option("--corpus", required=True, type=click.Path(exists=True, dir_okay=False), help="JSON lines of reports (a text field each).")
+@click.option("--data", default="annotations", show_default=True, help="Gold annotations: reports holding their text are skipped.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Label Studio JSON file to write.")
+@click.option("--min-confidence", default=0.9, show_default=True, type=click.FloatRange(0, 1), help="Every token of a kept sentence at least this sure.")
+@click.option("--chars", default=40_000, show_default=True, type=click.IntRange(1), help="Stop once this many characters are kept.")
+@click.option("--seed", default=13, show_default=True, help="Order in which sentences are drawn.")
+def pseudo_label_cmd(model: str, corpus: str, data: str, out: str, min_confidence: float, chars: int, seed: int) -> None:
+    """Label corpus sentences the model is sure of, as a Label Studio export (to review or train on).
+
+    This is the data that a config's self_training_corpus adds to training; writing it out lets a
+    person look at it, or import it into Label Studio for correction.
+
+    \b
+    Example:
+      ner pseudo-label --model models/default --corpus ../shared/corpus/reports.jsonl --out runs/pseudo.json
+    """
+    from collections import Counter
+
+    from .labels import LABELS
+    from .labelstudio import to_tasks
+
+    got = _pseudo_labels(model, corpus, _load_docs(data), min_confidence, chars, seed)
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    Path(out).write_text(json.dumps(to_tasks(got.documents, source=f"ner pseudo-label --model {model}"), ensure_ascii=False, indent=1), encoding="utf-8")
+    counts = Counter(s.label for d in got.documents for s in d.spans)
+    click.echo(f"{'label':<12} {'spans':>6}")
+    for label in LABELS:
+        click.echo(f"{label:<12} {counts[label]:>6}")
+    click.echo(f"wrote {len(got.documents)} sentences to {out}")
 
 
 def _journal_folds(journal: Path, recipe: dict, doc_ids: set[str]) -> dict:

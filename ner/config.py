@@ -25,6 +25,7 @@ class TrainConfig:
     warmup_ratio: float = 0.1
     weight_decay: float = 0.01
     dropout: float = 0.1
+    substitute_probability: float = 0.0  # chance, per epoch, that a PROJECT/ORG name is swapped for another (ner/augment.py)
     encoder_layers: int = 0  # keep only the first N layers of the base encoder (smaller and faster); 0 keeps all
     dev_docs: int = 2  # documents held out for early stopping; 0 trains on all for `epochs`
     patience: int = 5  # epochs without dev F1 gain before stopping
@@ -33,6 +34,11 @@ class TrainConfig:
     decoding: str = "viterbi"  # token probabilities → tags: "viterbi" (valid IOB2 only) or "argmax"
     min_entity_chars: int = 2  # shorter predictions are dropped: no gold entity has a single character
     span_rules: bool = True  # apply the guideline rules of ner/span_rules.py to decoded entities
+    # self-training (ner/pseudo_label.py): paragraphs of these JSON-lines reports, labelled by a
+    # teacher model (`ner train --teacher`, `ner cv --teachers`), are added to the training data
+    self_training_corpus: str = ""  # "" trains on gold only
+    self_training_min_confidence: float = 0.9  # every token of a kept paragraph at least this sure
+    self_training_chars: int = 40_000  # characters of confident paragraphs to add
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> "TrainConfig":
@@ -57,6 +63,10 @@ class TrainConfig:
                 raise ValueError(f"{path}: {name} must be a number, got {value!r}")
         if data.get("encoder_layers", 0) < 0:
             raise ValueError(f"{path}: encoder_layers must be 0 (all layers) or a positive number of layers")
+        if not 0.0 <= data.get("substitute_probability", 0.0) <= 1.0:
+            raise ValueError(f"{path}: substitute_probability must be between 0 and 1")
+        if not 0.0 <= data.get("self_training_min_confidence", 0.9) <= 1.0:
+            raise ValueError(f"{path}: self_training_min_confidence must be between 0 and 1")
         try:
             check_decoding(data.get("decoding", cls.decoding))
         except ValueError as exc:

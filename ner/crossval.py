@@ -27,36 +27,43 @@ def cross_validate(
     on_fold: Callable[[str, dict], None] | None = None,
     done: Mapping[str, dict] | None = None,
     save_models: str | Path | None = None,
+    extra: Callable[[Document], Sequence[Document]] | None = None,
 ) -> dict:
     """Train once per held-out document (fixed epochs, no dev split) and score the held-out one.
 
     Folds in `done` are taken as they are. Each new fold records its predicted spans. With
     `save_models`, each fold's model is kept in `save_models/<document id>/`, and a fold whose
     model is already there (same training settings, same training documents) is scored without
-    retraining, so a change of decoding costs no training. Returns `summarize` of all folds.
+    retraining, so a change of decoding costs no training. `extra(held)` gives training-only
+    documents for the fold holding out `held` (self-training data from that fold's teacher); they
+    are never scored. Returns `summarize` of all folds.
     """
     fold_cfg = replace(cfg, dev_docs=0)
     folds = {d.id: dict(done[d.id]) for d in docs if done and d.id in done}
     for held in docs:
         if held.id in folds or (only and held.id not in only):
             continue
+        added = list(extra(held)) if extra else []
         rest = [d for d in docs if d.id != held.id]
         saved = Path(save_models) / held.id if save_models else None
-        meta = _saved_fold_metrics(saved, fold_cfg, rest) if saved else None
+        meta = _saved_fold_metrics(saved, fold_cfg, rest + added) if saved else None
         if meta:
             model, tokenizer, _ = load_model(saved)
             seconds, peak = meta["train_seconds"], meta["peak_rss_mb"]
         else:
-            result = train(fold_cfg, rest, dev=[], progress=progress)
+            result = train(fold_cfg, rest, dev=[], progress=progress, extra=added)
             model, tokenizer, seconds, peak = result.model, result.tokenizer, result.seconds, result.peak_rss_mb
             if saved:
-                save_model(result, saved, f"{len(rest)} gold documents (fold holding out {held.id})")
+                more = f" and {len(added)} training-only documents" if added else ""
+                save_model(result, saved, f"{len(rest)} gold documents{more} (fold holding out {held.id})")
         tagged = torch_tagger(model, tokenizer, fold_cfg).tag([held.text])[0]
         scores = span_scores(
             [(held.id, s) for s in held.spans], [(held.id, Span(e.start, e.end, e.label)) for e in tagged.entities]
         )
         scores["seconds"] = round(seconds, 1)
         scores["peak_rss_mb"] = round(peak)
+        if added:
+            scores["training_only_documents"] = len(added)
         scores["predictions"] = [[e.start, e.end, e.label] for e in tagged.entities]
         folds[held.id] = scores
         if on_fold:

@@ -169,3 +169,26 @@ def _check_unique_ids(docs: list[Document]) -> None:
     dup = [k for k, n in seen.items() if n > 1]
     if dup:
         raise AnnotationError([f"document id {d!r} appears in more than one task" for d in dup])
+
+
+def to_tasks(docs: Iterable[Document], source: str = "ner") -> list[dict]:
+    """Documents as a Label Studio JSON export (one task each), readable back by `load_documents`.
+
+    `source` goes in each annotation's `completed_by`, so machine labels stay distinguishable
+    from human ones once imported into Label Studio.
+    """
+    return [
+        {
+            "id": i,
+            "data": {"text": d.text, "doc": d.id},
+            "annotations": [{
+                "completed_by": source,
+                "result": [
+                    {"from_name": "label", "to_name": "text", "type": "labels",
+                     "value": {"start": s.start, "end": s.end, "text": d.text[s.start : s.end], "labels": [s.label]}}
+                    for s in d.spans
+                ],
+            }],
+        }
+        for i, d in enumerate(docs, 1)
+    ]

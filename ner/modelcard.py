@@ -40,7 +40,12 @@ def write_model_card(out: Path, cfg: TrainConfig, metrics: dict, data_desc: str)
         f"- Recipe: lr {cfg.learning_rate}, {cfg.epochs} epochs max, batch {cfg.batch_size}, "
         f"windows of {cfg.max_length} tokens, seed {cfg.seed}; {cfg.decoding} decoding, "
         f"entities of at least {cfg.min_entity_chars} character(s)"
-        + (", guideline span rules" if cfg.span_rules else ""),
+        + (", guideline span rules" if cfg.span_rules else "")
+        + (f"; PROJECT/ORG names swapped with probability {cfg.substitute_probability}" if cfg.substitute_probability else "")
+        + (
+            f"; self-training on {cfg.self_training_chars:,} characters of `{cfg.self_training_corpus}` "
+            f"(sentences sure to {cfg.self_training_min_confidence})" if cfg.self_training_corpus else ""
+        ),
         f"- Training time: {metrics.get('train_seconds', 0):.0f} s"
         + (f", peak memory {metrics['peak_rss_mb']:.0f} MB" if metrics.get("peak_rss_mb") else ""),
         "",

@@ -22,6 +22,7 @@ import yaml
 from tqdm.auto import tqdm
 from transformers import AutoConfig, AutoModelForTokenClassification, AutoTokenizer, get_linear_schedule_with_warmup
 
+from .augment import name_pool, substitute
 from .config import TrainConfig
 from .encoding import TrainingWindow, training_windows
 from .entity import Document
@@ -138,8 +139,12 @@ def train(
     docs: Sequence[Document],
     dev: Sequence[Document] | None = None,
     progress: bool = True,
+    extra: Sequence[Document] = (),
 ) -> TrainResult:
-    """Fine-tune on `docs`; dev documents come from `dev` or are split off per `cfg.dev_docs`."""
+    """Fine-tune on `docs`; dev documents come from `dev` or are split off per `cfg.dev_docs`.
+
+    `extra` documents (self-training data) are only trained on, never split off for dev.
+    """
     t0 = time.time()
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
@@ -148,6 +153,7 @@ def train(
         train_docs, dev_docs = split_documents(docs, cfg.dev_docs, cfg.seed)
     else:
         train_docs, dev_docs = list(docs), list(dev)
+    train_docs += extra
     if not train_docs:
         raise ValueError("no training documents")
     base = resolve_base_model(cfg.base_model)
@@ -175,12 +181,16 @@ def train(
     optimizer = torch.optim.AdamW(groups, lr=cfg.learning_rate)
     scheduler = get_linear_schedule_with_warmup(optimizer, int(cfg.warmup_ratio * total), total)
     rng = random.Random(cfg.seed)
+    swap_rng, pool = random.Random(cfg.seed + 1), name_pool(train_docs)
     result = TrainResult(model, tokenizer, cfg, [d.id for d in train_docs], [d.id for d in dev_docs])
     best_f1, best_state, stale = -1.0, None, 0
     bar = tqdm(total=total, desc="training", unit="step", disable=not progress)
     for epoch in range(1, cfg.epochs + 1):
         model.train()
         losses = []
+        if cfg.substitute_probability:  # fresh names every epoch
+            swapped = [substitute(d, pool, swap_rng, cfg.substitute_probability) for d in train_docs]
+            windows = training_windows(tokenizer, swapped, tag_ids, cfg.max_length, cfg.overlap)
         for ids, mask, labels in _batches(windows, cfg.batch_size, tokenizer.pad_token_id, rng):
             loss = model(input_ids=ids.to(device), attention_mask=mask.to(device), labels=labels.to(device)).loss
             losses.append(optimizer_step(model, loss, optimizer, scheduler))

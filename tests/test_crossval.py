@@ -14,6 +14,7 @@ from ner.config import TrainConfig
 from ner.crossval import summarize
 from ner.entity import Document, Span
 from ner.evaluate import span_scores
+from ner.labelstudio import to_tasks
 
 
 def test_pooling_from_fold_counts_equals_pooling_the_spans():
@@ -40,11 +41,8 @@ def test_pooling_from_fold_counts_equals_pooling_the_spans():
 @pytest.fixture
 def cv_setup(tiny_model, gold_docs, tmp_path):
     docs = [Document(d.id, d.text[:300], [s for s in d.spans if s.end <= 300]) for d in gold_docs[:3]]
-    export = [{"id": i, "data": {"text": d.text, "doc": d.id}, "annotations": [{"result": [
-        {"type": "labels", "value": {"start": s.start, "end": s.end, "text": d.text[s.start:s.end], "labels": [s.label]}}
-        for s in d.spans]}]} for i, d in enumerate(docs)]
     data = tmp_path / "data.json"
-    data.write_text(json.dumps(export, ensure_ascii=False), encoding="utf-8")
+    data.write_text(json.dumps(to_tasks(docs), ensure_ascii=False), encoding="utf-8")
     cfg = replace(TrainConfig(), base_model=str(tiny_model), max_length=64, overlap=8, epochs=1, batch_size=4)
     (tmp_path / "cfg.yaml").write_text(yaml.safe_dump(cfg.to_dict()))
     return docs, data, tmp_path

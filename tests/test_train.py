@@ -11,7 +11,8 @@ from click.testing import CliRunner
 
 from ner.cli import main
 from ner.config import TrainConfig
-from ner.entity import Document
+from ner.entity import Document, Span
+from ner.labelstudio import to_tasks
 from ner.train import load_model, resolve_base_model, save_model, split_documents, train
 
 
@@ -38,6 +39,15 @@ def test_training_runs_saves_and_reloads(tiny_model, small_docs, tmp_path):
     assert cfg2 == cfg and model.config.num_labels == 11
     card = (out / "README.md").read_text()
     assert "Base model" in card and "Licence" in card
+
+
+def test_extra_documents_are_trained_on_but_never_held_out_for_dev(tiny_model, small_docs):
+    cfg = TrainConfig(base_model=str(tiny_model), max_length=64, overlap=8, epochs=1, batch_size=4, dev_docs=1)
+    extra = [Document(f"report0:{i}", "国务院召开常务会议。", [Span(0, 3, "ORG")]) for i in range(5)]
+    result = train(cfg, small_docs, progress=False, extra=extra)
+    assert result.dev_docs and not set(result.dev_docs) & {d.id for d in extra}
+    assert {d.id for d in extra} <= set(result.train_docs)
+    assert result.dev_docs == train(cfg, small_docs, progress=False).dev_docs  # the gold split is unchanged
 
 
 def test_encoder_layers_keeps_the_first_layers_of_the_base(tiny_model, small_docs, tmp_path):
@@ -80,6 +90,10 @@ def test_config_rejects_unknown_and_bad_settings(tmp_path):
     (tmp_path / "d.yaml").write_text("decoding: crf\n")
     with pytest.raises(ValueError, match="decoding must be one of argmax, viterbi"):
         TrainConfig.from_yaml(tmp_path / "d.yaml")
+    for setting in ("self_training_min_confidence", "substitute_probability"):
+        (tmp_path / "f.yaml").write_text(f"{setting}: 90\n")
+        with pytest.raises(ValueError, match=f"{setting} must be between 0 and 1"):
+            TrainConfig.from_yaml(tmp_path / "f.yaml")
 
 
 def test_missing_base_model_names_the_script_that_makes_it(tmp_path):
@@ -98,11 +112,8 @@ def test_shipped_configs_load():
 
 
 def test_cli_train_evaluate_cv_export_extract(tiny_model, small_docs, tmp_path):
-    export = [{"id": i, "data": {"text": d.text, "doc": d.id}, "annotations": [{"result": [
-        {"type": "labels", "value": {"start": s.start, "end": s.end, "text": d.text[s.start:s.end], "labels": [s.label]}}
-        for s in d.spans]}]} for i, d in enumerate(small_docs)]
     data = tmp_path / "data.json"
-    data.write_text(json.dumps(export, ensure_ascii=False), encoding="utf-8")
+    data.write_text(json.dumps(to_tasks(small_docs), ensure_ascii=False), encoding="utf-8")
     cfg = replace(TrainConfig(), base_model=str(tiny_model), max_length=64, overlap=8, epochs=1, batch_size=4, dev_docs=1)
     (tmp_path / "cfg.yaml").write_text(yaml.safe_dump(cfg.to_dict()))
     runner = CliRunner()
@@ -134,7 +145,7 @@ def test_cli_train_evaluate_cv_export_extract(tiny_model, small_docs, tmp_path):
     assert r.exit_code != 0 and "binary" in r.output
 
 
-@pytest.mark.parametrize("command", ["train", "evaluate", "cv", "export", "extract"])
+@pytest.mark.parametrize("command", ["train", "evaluate", "cv", "export", "extract", "pseudo-label"])
 def test_every_command_has_help_with_an_example(command):
     r = CliRunner().invoke(main, [command, "--help"])
     assert r.exit_code == 0 and "Example" in r.output
