@@ -228,7 +228,10 @@ def _pseudo_labels(teacher: str, corpus: str, gold, min_confidence: float, chars
         reports = read_corpus(corpus)
     except (OSError, ValueError) as exc:
         _fail(f"self-training corpus: {exc}")
-    got = pseudo_label(_tagger_for(teacher), reports, exclude=gold, min_confidence=min_confidence, max_chars=chars, seed=seed)
+    got = pseudo_label(
+        _tagger_for(teacher), reports, exclude=gold, min_confidence=min_confidence, max_chars=chars, seed=seed,
+        progress=sys.stderr.isatty(),
+    )
     kept = sum(len(d.text) for d in got.documents)
     click.echo(
         f"self-training: {teacher} kept {len(got.documents)} of {got.sentences_tagged} sentences "

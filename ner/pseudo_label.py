@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Container, Iterator, Sequence
 
+from tqdm.auto import tqdm
+
 from .entity import Document, Span
 from .tagger import WindowedTagger
 
@@ -61,6 +63,7 @@ def pseudo_label(
     min_confidence: float = 0.9,
     max_chars: int = 40_000,
     seed: int = 13,
+    progress: bool = False,
 ) -> PseudoLabels:
     """Sentences drawn at random (seeded) whose every token the teacher predicts with at least
     `min_confidence`, labelled with its entities, until `max_chars` characters are kept.
@@ -74,19 +77,22 @@ def pseudo_label(
     random.Random(seed).shuffle(pool)
     result = PseudoLabels([], skipped_reports=skipped)
     kept_chars = 0
+    bar = tqdm(total=max_chars, desc="self-training data", unit="char", disable=not progress)
     for k in range(0, len(pool), CHUNK):
         if kept_chars >= max_chars:
             break
         chunk = pool[k : k + CHUNK]
-        texts = [p.text for p in chunk]
-        for par, (enc, probs) in zip(chunk, teacher.probabilities(texts)):
+        texts = [s.text for s in chunk]
+        for sent, (enc, probs) in zip(chunk, teacher.probabilities(texts)):
             result.sentences_tagged += 1
-            result.chars_tagged += len(par.text)
+            result.chars_tagged += len(sent.text)
             if kept_chars >= max_chars or not len(probs) or probs.max(axis=1).min() < min_confidence:
                 continue
-            entities = teacher.decode(par.text, enc, probs).entities
+            entities = teacher.decode(sent.text, enc, probs).entities
             if entities:
                 spans = [Span(e.start, e.end, e.label) for e in entities]
-                result.documents.append(Document(par.id, par.text, spans))
-                kept_chars += len(par.text)
+                result.documents.append(Document(sent.id, sent.text, spans))
+                kept_chars += len(sent.text)
+                bar.update(min(len(sent.text), max_chars - bar.n))
+    bar.close()
     return result
