@@ -34,11 +34,11 @@ class TrainConfig:
     decoding: str = "viterbi"  # token probabilities → tags: "viterbi" (valid IOB2 only) or "argmax"
     min_entity_chars: int = 2  # shorter predictions are dropped: no gold entity has a single character
     span_rules: bool = True  # apply the guideline rules of ner/span_rules.py to decoded entities
-    # self-training (ner/pseudo_label.py): paragraphs of these JSON-lines reports, labelled by a
+    # self-training (ner/pseudo_label.py): sentences of these JSON-lines reports, labelled by a
     # teacher model (`ner train --teacher`, `ner cv --teachers`), are added to the training data
     self_training_corpus: str = ""  # "" trains on gold only
-    self_training_min_confidence: float = 0.9  # every token of a kept paragraph at least this sure
-    self_training_chars: int = 40_000  # characters of confident paragraphs to add
+    self_training_min_confidence: float = 0.9  # every token of a kept sentence at least this sure
+    self_training_chars: int = 40_000  # characters of confident sentences to add
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> "TrainConfig":
@@ -63,10 +63,9 @@ class TrainConfig:
                 raise ValueError(f"{path}: {name} must be a number, got {value!r}")
         if data.get("encoder_layers", 0) < 0:
             raise ValueError(f"{path}: encoder_layers must be 0 (all layers) or a positive number of layers")
-        if not 0.0 <= data.get("substitute_probability", 0.0) <= 1.0:
-            raise ValueError(f"{path}: substitute_probability must be between 0 and 1")
-        if not 0.0 <= data.get("self_training_min_confidence", 0.9) <= 1.0:
-            raise ValueError(f"{path}: self_training_min_confidence must be between 0 and 1")
+        for name in ("substitute_probability", "self_training_min_confidence"):  # fractions
+            if not 0.0 <= data.get(name, getattr(cls, name)) <= 1.0:
+                raise ValueError(f"{path}: {name} must be between 0 and 1")
         try:
             check_decoding(data.get("decoding", cls.decoding))
         except ValueError as exc:
