@@ -171,6 +171,14 @@ def _check_unique_ids(docs: list[Document]) -> None:
         raise AnnotationError([f"document id {d!r} appears in more than one task" for d in dup])
 
 
+def region(start: int, end: int, label: str, text: str, from_name: str = "label", to_name: str = "text") -> dict:
+    """One labelled span as a Label Studio result region (the shape `parse_export` reads back)."""
+    return {
+        "from_name": from_name, "to_name": to_name, "type": "labels",
+        "value": {"start": start, "end": end, "text": text, "labels": [label]},
+    }
+
+
 def to_tasks(docs: Iterable[Document], source: str = "ner") -> list[dict]:
     """Documents as a Label Studio JSON export (one task each), readable back by `load_documents`.
 
@@ -183,11 +191,7 @@ def to_tasks(docs: Iterable[Document], source: str = "ner") -> list[dict]:
             "data": {"text": d.text, "doc": d.id},
             "annotations": [{
                 "completed_by": source,
-                "result": [
-                    {"from_name": "label", "to_name": "text", "type": "labels",
-                     "value": {"start": s.start, "end": s.end, "text": d.text[s.start : s.end], "labels": [s.label]}}
-                    for s in d.spans
-                ],
+                "result": [region(s.start, s.end, s.label, d.text[s.start : s.end]) for s in d.spans],
             }],
         }
         for i, d in enumerate(docs, 1)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Iterator, Sequence
 
 from .entity import Entity
 from .labels import LABELS
-from .labelstudio import AnnotationError, parse_export
+from .labelstudio import AnnotationError, parse_export, region
 from .textio import DecodeError, decode_bytes
 
 if TYPE_CHECKING:
@@ -149,10 +149,7 @@ def prediction(
         "result": [
             {
                 "id": f"{version[-8:]}-{i}",
-                "from_name": from_name,
-                "to_name": to_name,
-                "type": "labels",
-                "value": {"start": e.start, "end": e.end, "text": e.text, "labels": [e.label]},
+                **region(e.start, e.end, e.label, e.text, from_name, to_name),
                 "score": round(float(e.score), 4),
             }
             for i, e in enumerate(entities)
