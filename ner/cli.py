@@ -45,8 +45,12 @@ def _load_docs(data: str):
 @click.option("--out", type=click.Path(file_okay=False), help="Output model directory [default: models/<config name>].")
 @click.option("--dev-docs", type=int, help="Override the number of documents held out for early stopping.")
 @click.option("--epochs", type=int, help="Override the number of epochs.")
+@click.option("--seed", type=int, help="Override the random seed (how much a score moves with the seed alone).")
 @click.option("--teacher", type=click.Path(exists=True, file_okay=False), help="Model or bundle that labels the config's self_training_corpus.")
-def train(config_path: str, data: str, out: str | None, dev_docs: int | None, epochs: int | None, teacher: str | None) -> None:
+def train(
+    config_path: str, data: str, out: str | None, dev_docs: int | None, epochs: int | None, seed: int | None,
+    teacher: str | None,
+) -> None:
     """Fine-tune an encoder on Label Studio annotations and save a model directory.
 
     \b
@@ -65,6 +69,8 @@ def train(config_path: str, data: str, out: str | None, dev_docs: int | None, ep
         cfg = replace(cfg, dev_docs=dev_docs)
     if epochs is not None:
         cfg = replace(cfg, epochs=epochs)
+    if seed is not None:
+        cfg = replace(cfg, seed=seed)
     docs = _load_docs(data)
     out = out or f"models/{Path(config_path).stem}"
     _check_teacher(cfg, teacher, "--teacher")
@@ -123,13 +129,14 @@ def _tagger_for(model: str):
 @click.option("--folds", type=click.Choice(["docs"]), default="docs", show_default=True, help="Fold scheme: one fold per document.")
 @click.option("--only", multiple=True, help="Run only the folds holding out these document ids (repeatable).")
 @click.option("--epochs", type=int, help="Override the number of epochs.")
+@click.option("--seed", type=int, help="Override the random seed (how much a score moves with the seed alone).")
 @click.option("--out", type=click.Path(dir_okay=False), help="Write the full results as JSON here; each finished fold is also appended to <out>.partial.jsonl.")
 @click.option("--resume", is_flag=True, help="Keep the folds already in <out>.partial.jsonl (same recipe only) and run the rest.")
 @click.option("--save-models", type=click.Path(file_okay=False), help="Keep each fold's model in DIR/<held-out document>/; a fold whose model is already there (same training settings and documents) is scored without retraining.")
 @click.option("--teachers", type=click.Path(exists=True, file_okay=False), help="Fold models of an earlier --save-models: DIR/<held-out document>/ labels the config's self_training_corpus for that fold.")
 def cv(
-    config_path: str, data: str, folds: str, only: tuple[str, ...], epochs: int | None, out: str | None,
-    resume: bool, save_models: str | None, teachers: str | None,
+    config_path: str, data: str, folds: str, only: tuple[str, ...], epochs: int | None, seed: int | None,
+    out: str | None, resume: bool, save_models: str | None, teachers: str | None,
 ) -> None:
     """Leave-one-document-out cross-validation: per-fold and mean per-label exact-span F1.
 
@@ -139,6 +146,7 @@ def cv(
     Example:
       ner cv --config configs/default.yaml --out runs/cv.json
       ner cv --config configs/default.yaml --out runs/cv.json --resume   # after an interruption
+      ner cv --config configs/default.yaml --seed 14 --only 004_5abcda874813a6dd.txt --out runs/cv-seed14.json
       ner cv --config configs/self-training.yaml --teachers runs/cv-default-models --out runs/cv-st.json
     """
     from dataclasses import replace
@@ -151,6 +159,8 @@ def cv(
     cfg = TrainConfig.from_yaml(config_path)
     if epochs is not None:
         cfg = replace(cfg, epochs=epochs)
+    if seed is not None:
+        cfg = replace(cfg, seed=seed)
     recipe = replace(cfg, dev_docs=0).to_dict()
     docs = _load_docs(data)
     unknown = set(only) - {d.id for d in docs}

@@ -73,6 +73,8 @@ def test_cv_resumes_from_its_journal_and_refuses_to_mix_recipes(cv_setup):
 
     r = run("--resume", "--epochs", "2")
     assert r.exit_code != 0 and "differs in epochs" in r.output
+    r = run("--resume", "--seed", "14")
+    assert r.exit_code != 0 and "differs in seed" in r.output  # another seed is another recipe
 
     # another decoding is another recipe: a new journal, but the saved fold model is reused
     cfg = yaml.safe_load((tmp / "cfg.yaml").read_text())

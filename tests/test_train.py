@@ -117,8 +117,9 @@ def test_cli_train_evaluate_cv_export_extract(tiny_model, small_docs, tmp_path):
     cfg = replace(TrainConfig(), base_model=str(tiny_model), max_length=64, overlap=8, epochs=1, batch_size=4, dev_docs=1)
     (tmp_path / "cfg.yaml").write_text(yaml.safe_dump(cfg.to_dict()))
     runner = CliRunner()
-    r = runner.invoke(main, ["train", "--config", str(tmp_path / "cfg.yaml"), "--data", str(data), "--out", str(tmp_path / "m")])
+    r = runner.invoke(main, ["train", "--config", str(tmp_path / "cfg.yaml"), "--data", str(data), "--out", str(tmp_path / "m"), "--seed", "7"])
     assert r.exit_code == 0, r.output
+    assert TrainConfig.from_yaml(tmp_path / "m" / "train_config.yaml").seed == 7  # the override is what trained
     r = runner.invoke(main, ["evaluate", "--model", str(tmp_path / "m"), "--data", str(data)])
     assert r.exit_code == 0 and "seqeval" in r.output and "exact character spans" in r.output, r.output
     r = runner.invoke(main, ["cv", "--config", str(tmp_path / "cfg.yaml"), "--data", str(data), "--only", small_docs[0].id, "--out", str(tmp_path / "cv.json")])
