@@ -30,6 +30,15 @@ def main() -> None:
     """
 
 
+def _config(path: str, **overrides):
+    """The YAML config with the command-line options that were given (not None) put over it."""
+    from dataclasses import replace
+
+    from .config import TrainConfig
+
+    return replace(TrainConfig.from_yaml(path), **{k: v for k, v in overrides.items() if v is not None})
+
+
 def _load_docs(data: str):
     from .labelstudio import load_documents
 
@@ -58,19 +67,10 @@ def train(
       ner train --config configs/m3e-small.yaml --data annotations/ --out models/m3e-small
       ner train --config configs/self-training.yaml --teacher models/default-torch --out models/st
     """
-    from dataclasses import replace
-
-    from .config import TrainConfig
     from .evaluate import format_table
     from .train import save_model, train as run_train
 
-    cfg = TrainConfig.from_yaml(config_path)
-    if dev_docs is not None:
-        cfg = replace(cfg, dev_docs=dev_docs)
-    if epochs is not None:
-        cfg = replace(cfg, epochs=epochs)
-    if seed is not None:
-        cfg = replace(cfg, seed=seed)
+    cfg = _config(config_path, dev_docs=dev_docs, epochs=epochs, seed=seed)
     docs = _load_docs(data)
     out = out or f"models/{Path(config_path).stem}"
     _check_teacher(cfg, teacher, "--teacher")
@@ -151,16 +151,11 @@ def cv(
     """
     from dataclasses import replace
 
-    from .config import TrainConfig
     from .crossval import cross_validate
     from .evaluate import format_table
     from .labels import LABELS
 
-    cfg = TrainConfig.from_yaml(config_path)
-    if epochs is not None:
-        cfg = replace(cfg, epochs=epochs)
-    if seed is not None:
-        cfg = replace(cfg, seed=seed)
+    cfg = _config(config_path, epochs=epochs, seed=seed)
     recipe = replace(cfg, dev_docs=0).to_dict()
     docs = _load_docs(data)
     unknown = set(only) - {d.id for d in docs}

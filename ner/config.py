@@ -31,7 +31,7 @@ class TrainConfig:
     patience: int = 5  # epochs without dev F1 gain before stopping
     seed: int = 13
     threads: int = 0  # torch intra-op threads; 0 leaves torch's default
-    decoding: str = "viterbi"  # token probabilities → tags: "viterbi" (valid IOB2 only) or "argmax"
+    decoding: str = "viterbi-words"  # token probabilities → tags: "viterbi-words", "viterbi" or "argmax" (ner/decode.py)
     min_entity_chars: int = 2  # shorter predictions are dropped: no gold entity has a single character
     span_rules: bool = True  # apply the guideline rules of ner/span_rules.py to decoded entities
     # self-training (ner/pseudo_label.py): sentences of these JSON-lines reports, labelled by a

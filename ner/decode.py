@@ -3,6 +3,8 @@
 `argmax` takes each token's most probable tag and leaves broken sequences (an I- after O) to the
 lenient span decoder. `viterbi` finds the most probable tag sequence that is valid IOB2 (I-X only
 after B-X or I-X), so an entity's boundaries are decided jointly rather than token by token.
+`viterbi-words` also keeps entity edges out of the inside of words (`ner/word_edges.py`): no
+entity begins at a token that starts inside a word, and no name (PROJECT, ORG) ends before one.
 """
 
 from __future__ import annotations
@@ -11,7 +13,10 @@ from typing import Sequence
 
 import numpy as np
 
-DECODINGS = ("argmax", "viterbi")
+DECODINGS = ("argmax", "viterbi", "viterbi-words")
+# Entities begin on word edges, and names end on them too. Other entities may end inside a word:
+# jieba's dictionary glues the particles after them into words (占 | 比达, 15 | 亿左右, 9 | 家村).
+WHOLE_WORD_LABELS = ("PROJECT", "ORG")
 
 
 def check_decoding(method: str) -> str:
@@ -33,21 +38,45 @@ def allowed_transitions(tags: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     return start, move
 
 
-def decode(probs: np.ndarray, tags: Sequence[str], method: str = "viterbi") -> np.ndarray:
-    """Tag indices for a (tokens × tags) probability matrix."""
+def inside_word_moves(tags: Sequence[str], whole: Sequence[str] = WHOLE_WORD_LABELS) -> np.ndarray:
+    """[i, j]: whether tag j may follow tag i inside a word: no entity begins there, none of `whole` ends."""
+
+    def may_follow(a: str, b: str) -> bool:
+        ends_whole = a[2:] in whole and b != f"I-{a[2:]}"
+        return not (ends_whole or b.startswith("B-"))
+
+    return np.array([[may_follow(a, b) for b in tags] for a in tags])
+
+
+def decode(
+    probs: np.ndarray, tags: Sequence[str], method: str = "viterbi", inside: np.ndarray | None = None
+) -> np.ndarray:
+    """Tag indices for a (tokens × tags) probability matrix.
+
+    `inside[t]` (needed by `viterbi-words` only) says whether token t starts inside a word.
+    """
     check_decoding(method)
     best = probs.argmax(axis=1) if len(probs) else np.zeros(0, dtype=np.int64)
     if method == "argmax" or len(probs) == 0:
         return best
     start, move = allowed_transitions(tags)
-    if start[best[0]] and move[best[:-1], best[1:]].all():
+    if method == "viterbi-words":
+        if inside is None or len(inside) != len(probs):
+            raise ValueError("viterbi-words decoding needs one inside-a-word flag per token")
+        within = move & inside_word_moves(tags)
+    else:
+        inside = np.zeros(len(probs), dtype=bool)
+        within = move
+    valid = np.where(inside[1:], within[best[:-1], best[1:]], move[best[:-1], best[1:]])
+    if start[best[0]] and valid.all():
         return best  # the unconstrained best path is valid, hence also the best valid path
     logp = np.log(np.clip(probs, 1e-12, 1.0))
     forbid = np.where(move, 0.0, -np.inf)
+    forbid_within = np.where(within, 0.0, -np.inf)
     score = np.where(start, logp[0], -np.inf)
     back = np.zeros(probs.shape, dtype=np.int64)
     for t in range(1, len(probs)):
-        cand = score[:, None] + forbid  # previous tag × next tag
+        cand = score[:, None] + (forbid_within if inside[t] else forbid)  # previous tag × next tag
         back[t] = cand.argmax(axis=0)
         score = cand.max(axis=0) + logp[t]
     path = np.zeros(len(probs), dtype=np.int64)

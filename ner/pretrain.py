@@ -214,9 +214,7 @@ def pretrain(
 
 
 def _jieba() -> Callable[[str], list[str]]:
-    try:
-        import jieba
-    except ImportError:
-        raise ImportError("whole-word masking needs jieba: pip install -e '.[pretrain]'") from None
+    import jieba
+
     jieba.setLogLevel(60)
     return lambda text: jieba.lcut(text, HMM=True)

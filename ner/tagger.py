@@ -20,6 +20,7 @@ from .encoding import Encoded, encode_texts
 from .entity import Entity
 from .span_rules import apply_span_rules
 from .windows import plan_windows
+from .word_edges import inside_word
 
 LogitsFn = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
@@ -104,7 +105,9 @@ class WindowedTagger:
         span_rules: bool | None = None,
     ) -> TaggedText:
         """Tags and entities of one text from its token probabilities (settings default to the tagger's)."""
-        idx = decode(probs, self.tags, decoding or self.decoding)
+        method = decoding or self.decoding
+        inside = inside_word(text, enc.offsets) if method == "viterbi-words" else None
+        idx = decode(probs, self.tags, method, inside)
         tags = [self.tags[i] for i in idx]
         scores = probs[np.arange(len(idx)), idx].tolist()
         shortest = self.min_entity_chars if min_entity_chars is None else min_entity_chars

@@ -1,7 +1,7 @@
 """Decoding settings compared on held-out documents, from saved fold models.
 
-Argmax vs constrained (Viterbi) IOB2 decoding, dropping one-character entities, and the guideline
-rules of ner/span_rules.py. Each fold
+Argmax vs constrained (Viterbi) IOB2 decoding, dropping one-character entities, the guideline
+rules of ner/span_rules.py, and entity edges held to word edges (viterbi-words). Each fold
 model (from `ner cv --save-models DIR`) tags the one document it never saw; the same token
 probabilities are decoded every way, so the comparison costs no training.
 
@@ -31,6 +31,7 @@ SETTINGS = {  # name: (decoding, shortest entity kept in characters, span rules)
     "viterbi": ("viterbi", 1, False),
     "viterbi, 2+ characters": ("viterbi", 2, False),
     "viterbi, 2+, span rules": ("viterbi", 2, True),
+    "viterbi-words, 2+, span rules": ("viterbi-words", 2, True),
 }
 
 
@@ -63,9 +64,9 @@ def main() -> None:
 def _table(title: str, summaries: dict) -> None:
     cols = [*LABELS, "overall"]
     print(f"\n{title}; mean per-fold exact-span F1 (pooled overall in the last column)")
-    print(f"{'decoding':<24} " + " ".join(f"{c[:11]:>11}" for c in cols) + f" {'pooled':>8}")
+    print(f"{'decoding':<30} " + " ".join(f"{c[:11]:>11}" for c in cols) + f" {'pooled':>8}")
     for setting, s in summaries.items():
-        print(f"{setting:<24} " + " ".join(f"{s['mean_per_label_f1'][c]:>11.3f}" for c in cols) + f" {s['pooled']['overall']['f1']:>8.3f}")
+        print(f"{setting:<30} " + " ".join(f"{s['mean_per_label_f1'][c]:>11.3f}" for c in cols) + f" {s['pooled']['overall']['f1']:>8.3f}")
 
 
 if __name__ == "__main__":

@@ -4,7 +4,6 @@ Writes a model directory to use as `base_model` in a training config. On a GPU (
 sees one) one epoch over the 2.2 M characters of the shared corpus takes minutes; on 2 CPU cores
 about an hour per epoch (it also runs there, for anyone to reproduce it).
 
-    pip install -e ".[pretrain]"
     python scripts/pretrain_mlm.py --base models/base/m3e-small --corpus ../shared/corpus/reports.jsonl \\
         --out models/base/m3e-small-gov --epochs 3
     ner cv --config configs/m3e-small-gov.yaml --out runs/cv-gov.json

@@ -60,3 +60,48 @@ def test_viterbi_equals_brute_force_over_all_valid_paths():
         )
         best = max(valid, key=lambda path: sum(np.log(p[t, j]) for t, j in enumerate(path)))
         assert decode(p, TAGS, "viterbi").tolist() == list(best)
+
+
+def test_viterbi_words_keeps_entity_starts_and_name_ends_on_word_edges():
+    # 省政府 is one word: the model ends ORG after 省政 (府 leans O), viterbi-words cannot
+    p = probs(
+        [0.05, 0.9, 0.02, 0.02, 0.01],  # 省
+        [0.05, 0.02, 0.9, 0.02, 0.01],  # 政
+        [0.55, 0.02, 0.40, 0.02, 0.01],  # 府, inside the word
+        [0.9, 0.05, 0.03, 0.01, 0.01],  # 。
+    )
+    inside = np.array([False, True, True, False])
+    assert [TAGS[i] for i in decode(p, TAGS, "viterbi")] == ["B-ORG", "I-ORG", "O", "O"]
+    assert [TAGS[i] for i in decode(p, TAGS, "viterbi-words", inside)] == ["B-ORG", "I-ORG", "I-ORG", "O"]
+    # nor may a name begin inside a word, nor a new entity follow a name there
+    q = probs([0.9, 0.05, 0.0, 0.05, 0.0], [0.2, 0.7, 0.0, 0.1, 0.0], [0.3, 0.0, 0.7, 0.0, 0.0])
+    assert [TAGS[i] for i in decode(q, TAGS, "viterbi-words", np.array([False, True, True]))] == ["O", "O", "O"]
+    r = probs([0.0, 0.9, 0.1, 0.0, 0.0], [0.0, 0.0, 0.3, 0.7, 0.0])
+    assert [TAGS[i] for i in decode(r, TAGS, "viterbi-words", np.array([False, True]))] == ["B-ORG", "I-ORG"]
+    # other entities may end inside a word (jieba glues particles onto them: 15 | 亿左右) but not begin there
+    a = probs([0.1, 0.0, 0.0, 0.9, 0.0], [0.6, 0.0, 0.0, 0.0, 0.4])
+    assert [TAGS[i] for i in decode(a, TAGS, "viterbi-words", np.array([False, True]))] == ["B-AMOUNT", "O"]
+    b = probs([0.9, 0.0, 0.0, 0.1, 0.0], [0.3, 0.0, 0.0, 0.7, 0.0])
+    assert [TAGS[i] for i in decode(b, TAGS, "viterbi-words", np.array([False, True]))] == ["O", "O"]
+    with pytest.raises(ValueError, match="inside-a-word flag per token"):
+        decode(p, TAGS, "viterbi-words")
+
+
+def test_viterbi_words_equals_brute_force_and_without_inner_tokens_equals_viterbi():
+    import itertools
+
+    from ner.decode import inside_word_moves
+
+    start, move = allowed_transitions(TAGS)
+    within = move & inside_word_moves(TAGS)
+    rng = np.random.default_rng(5)
+    for _ in range(20):
+        p = rng.dirichlet(np.ones(len(TAGS)) * 0.3, size=5).astype(np.float64)
+        inside = rng.random(5) < 0.4
+        valid = (
+            path for path in itertools.product(range(len(TAGS)), repeat=5)
+            if start[path[0]] and all((within if inside[t] else move)[path[t - 1], path[t]] for t in range(1, 5))
+        )
+        best = max(valid, key=lambda path: sum(np.log(p[t, j]) for t, j in enumerate(path)))
+        assert decode(p, TAGS, "viterbi-words", inside).tolist() == list(best)
+        assert decode(p, TAGS, "viterbi-words", np.zeros(5, bool)).tolist() == decode(p, TAGS, "viterbi").tolist()

@@ -129,7 +129,7 @@ def test_cli_train_evaluate_cv_export_extract(tiny_model, small_docs, tmp_path):
     assert r.exit_code == 0 and "max_abs_logit_diff" in r.output, r.output
     assert not (tmp_path / "b" / "model.onnx").exists() and (tmp_path / "b" / "model.int8.onnx").exists()
     card = (tmp_path / "b" / "README.md").read_text()
-    assert "cross-validation" in card and "| mean of 1 |" in card and "viterbi decoding" in card, card
+    assert "cross-validation" in card and "| mean of 1 |" in card and "viterbi-words decoding" in card, card
     assert "guideline span rules" in card
     assert small_docs[0].id in card and "Licence" in card, card
     gb = tmp_path / "report.txt"
