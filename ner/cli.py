@@ -283,6 +283,7 @@ def _journal_folds(journal: Path, recipe: dict, doc_ids: set[str]) -> dict:
     """Folds of an interrupted `ner cv` run; refuses folds of another recipe or unknown documents."""
     from .config import TrainConfig
 
+    defaults = TrainConfig().to_dict()
     folds = {}
     for n, line in enumerate(journal.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
@@ -296,7 +297,7 @@ def _journal_folds(journal: Path, recipe: dict, doc_ids: set[str]) -> dict:
             _fail(f"{journal}:{n}: fold {doc_id} does not say which recipe it ran; cannot resume from it")
         # a setting added after the fold ran had, at the time, the behaviour of its default
         changed = sorted(
-            k for k in recipe if k != "threads" and ran.get(k, getattr(TrainConfig, k)) != recipe[k]
+            k for k in recipe if k != "threads" and ran.get(k, defaults[k]) != recipe[k]
         )
         if changed:
             _fail(f"{journal}:{n}: fold {doc_id} ran another recipe (differs in {', '.join(changed)}); use another --out")

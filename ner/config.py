@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 import yaml
 
 from .decode import check_decoding
+from .labels import LABELS
 
 
 # settings that do not shape the trained weights: a fold model trained before a change of these is reused
-NOT_TRAINING = ("decoding", "min_entity_chars", "span_rules", "threads")
+NOT_TRAINING = ("decoding", "min_entity_chars", "min_entity_score", "span_rules", "threads")
 
 
 @dataclass
@@ -34,6 +35,9 @@ class TrainConfig:
     decoding: str = "viterbi-words"  # token probabilities → tags: "viterbi-words", "viterbi" or "argmax" (ner/decode.py)
     min_entity_chars: int = 2  # shorter predictions are dropped: no gold entity has a single character
     span_rules: bool = True  # apply the guideline rules of ner/span_rules.py to decoded entities
+    # label → lowest entity score kept (mean probability of its tokens' tags); unlisted labels keep all.
+    # The model's unsure entities are mostly wrong: scripts/tune_score_floors.py picks these per label
+    min_entity_score: dict = field(default_factory=dict)
     # self-training (ner/pseudo_label.py): sentences of these JSON-lines reports, labelled by a
     # teacher model (`ner train --teacher`, `ner cv --teachers`), are added to the training data
     self_training_corpus: str = ""  # "" trains on gold only
@@ -46,11 +50,12 @@ class TrainConfig:
         if not isinstance(data, dict):
             raise ValueError(f"{path}: expected a mapping of settings")
         known = {f.name: f.type for f in fields(cls)}
+        defaults = cls().to_dict()
         unknown = sorted(set(data) - set(known))
         if unknown:
             raise ValueError(f"{path}: unknown setting(s) {', '.join(unknown)}; known: {', '.join(known)}")
         for name, value in data.items():
-            default = getattr(cls, name)
+            default = defaults[name]
             if isinstance(default, float) and isinstance(value, str):
                 try:  # YAML 1.1 reads 1e-4 (no dot) as a string
                     data[name] = value = float(value)
@@ -64,8 +69,9 @@ class TrainConfig:
         if data.get("encoder_layers", 0) < 0:
             raise ValueError(f"{path}: encoder_layers must be 0 (all layers) or a positive number of layers")
         for name in ("substitute_probability", "self_training_min_confidence"):  # fractions
-            if not 0.0 <= data.get(name, getattr(cls, name)) <= 1.0:
+            if not 0.0 <= data.get(name, defaults[name]) <= 1.0:
                 raise ValueError(f"{path}: {name} must be between 0 and 1")
+        _check_score_floors(path, data.get("min_entity_score", {}))
         try:
             check_decoding(data.get("decoding", cls.decoding))
         except ValueError as exc:
@@ -78,3 +84,13 @@ class TrainConfig:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+def _check_score_floors(path: str | Path, floors) -> None:
+    if not isinstance(floors, dict):
+        raise ValueError(f"{path}: min_entity_score must map labels to numbers, got {floors!r}")
+    for label, floor in floors.items():
+        if label not in LABELS:
+            raise ValueError(f"{path}: min_entity_score names {label!r}, not one of {', '.join(LABELS)}")
+        if isinstance(floor, bool) or not isinstance(floor, (int, float)) or not 0.0 <= floor <= 1.0:
+            raise ValueError(f"{path}: min_entity_score for {label} must be a number between 0 and 1, got {floor!r}")

@@ -66,6 +66,7 @@ class Extractor:
             decoding=self.manifest.get("decoding", "argmax"),
             min_entity_chars=int(self.manifest.get("min_entity_chars", 1)),
             span_rules=bool(self.manifest.get("span_rules", False)),
+            min_entity_score=self.manifest.get("min_entity_score", {}),
         )
 
     def _pick(self, precision: str) -> str:

@@ -41,6 +41,10 @@ def write_model_card(out: Path, cfg: TrainConfig, metrics: dict, data_desc: str)
         f"windows of {cfg.max_length} tokens, seed {cfg.seed}; {cfg.decoding} decoding, "
         f"entities of at least {cfg.min_entity_chars} character(s)"
         + (", guideline span rules" if cfg.span_rules else "")
+        + (
+            ", entities below a score of " + ", ".join(f"{v} ({k})" for k, v in cfg.min_entity_score.items()) + " dropped"
+            if cfg.min_entity_score else ""
+        )
         + (f"; PROJECT/ORG names swapped with probability {cfg.substitute_probability}" if cfg.substitute_probability else "")
         + (
             f"; self-training on {cfg.self_training_chars:,} characters of `{cfg.self_training_corpus}` "

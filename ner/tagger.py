@@ -10,7 +10,7 @@ entity that crosses a window boundary comes out once and whole.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -46,6 +46,7 @@ class WindowedTagger:
         decoding: str = "argmax",
         min_entity_chars: int = 1,
         span_rules: bool = False,
+        min_entity_score: Mapping[str, float] | None = None,
     ):
         if max_length < 8:
             raise ValueError("max_length must be at least 8 tokens")
@@ -58,6 +59,7 @@ class WindowedTagger:
         self.decoding = check_decoding(decoding)
         self.min_entity_chars = min_entity_chars
         self.span_rules = span_rules
+        self.min_entity_score = dict(min_entity_score or {})
 
     def probabilities(self, texts: Sequence[str], batch_size: int | None = None) -> list[tuple[Encoded, np.ndarray]]:
         """Each text's tokens and their (tokens × tags) probabilities, merged over windows."""
@@ -103,6 +105,7 @@ class WindowedTagger:
         decoding: str | None = None,
         min_entity_chars: int | None = None,
         span_rules: bool | None = None,
+        min_entity_score: Mapping[str, float] | None = None,
     ) -> TaggedText:
         """Tags and entities of one text from its token probabilities (settings default to the tagger's)."""
         method = decoding or self.decoding
@@ -118,6 +121,8 @@ class WindowedTagger:
         ]
         if self.span_rules if span_rules is None else span_rules:  # rules may trim an entity: filter again
             entities = [e for e in apply_span_rules(text, entities) if e.end - e.start >= shortest]
+        floors = self.min_entity_score if min_entity_score is None else min_entity_score
+        entities = [e for e in entities if e.score >= floors.get(e.label, 0.0)]
         return TaggedText(enc.offsets, tags, entities)
 
     def extract_batch(self, texts: Sequence[str], batch_size: int | None = None) -> list[list[Entity]]:

@@ -2,12 +2,14 @@
 
 With gold entities (the default) this measures the pairing rules alone. With --model the entities
 come from `ner.extract` (the inference API and a trained model must be available), which measures
-the whole chain; entity errors then count as record errors.
+the whole chain; entity errors then count as record errors. The shipped model was trained on
+every annotated document, so that is in-sample; with --journal the entities are the held-out
+predictions of a `ner cv` run (each document tagged by the fold model that never saw it).
 
 A record matches when its metric, amount and growth-rate spans are all exactly the gold ones
 (a missing value must be missing in both). Only records whose metric lies in a listed sentence count.
 
-    python scripts/eval_records.py [--model] [--errors]
+    python scripts/eval_records.py [--model | --journal docs/results/cv-default.partial.jsonl] [--errors]
 """
 
 from __future__ import annotations
@@ -40,6 +42,21 @@ def model_entities() -> Callable[[Document], list[Entity]]:
     except ImportError as exc:
         raise SystemExit(f"--model needs ner.extract (the inference API), which is not available: {exc}")
     return lambda doc: list(extract(doc.text))
+
+
+def journal_entities(journal: Path) -> Callable[[Document], list[Entity]]:
+    """Held-out predictions of a `ner cv` journal (one JSON line per fold: {document id: scores})."""
+    folds = {}
+    for line in journal.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            folds.update(json.loads(line))
+
+    def entities(doc: Document) -> list[Entity]:
+        if doc.id not in folds:
+            raise SystemExit(f"{journal} has no fold holding out {doc.id}")
+        return [Entity(a, b, label, doc.text[a:b]) for a, b, label in folds[doc.id]["predictions"]]
+
+    return entities
 
 
 def _offsets(span: dict | Entity | None) -> tuple[int, int] | None:
@@ -104,11 +121,19 @@ def main() -> None:
     ap.add_argument("--gold", type=Path, default=ROOT / "tests/data/records.jsonl")
     ap.add_argument("--annotations", type=Path, default=ROOT / "annotations/seeds.json")
     ap.add_argument("--model", action="store_true", help="entities from ner.extract instead of the gold spans")
+    ap.add_argument("--journal", type=Path, help="entities from the held-out predictions of a `ner cv` journal")
     ap.add_argument("--errors", action="store_true", help="list missed and spurious records")
     args = ap.parse_args()
+    if args.model and args.journal:
+        ap.error("--model and --journal are two sources of entities: give one")
     docs = load_documents(args.annotations)
-    counts, errors, periods = score(args.gold, docs, model_entities() if args.model else gold_entities)
-    source = "predicted entities (ner.extract)" if args.model else "gold entities"
+    if args.journal:
+        entities, source = journal_entities(args.journal), f"held-out predictions of {args.journal.name}"
+    elif args.model:
+        entities, source = model_entities(), "predicted entities (ner.extract)"
+    else:
+        entities, source = gold_entities, "gold entities"
+    counts, errors, periods = score(args.gold, docs, entities)
     print(f"record-level scores, {source}, {args.gold.name}")
     print(table(counts, periods))
     if args.errors:

@@ -64,3 +64,17 @@ def gold_docs():
     from ner.labelstudio import load_documents
 
     return load_documents(ROOT / "annotations")
+
+
+@pytest.fixture(scope="session")
+def load_script():
+    """Import a file of scripts/ by name (scripts are not a package), e.g. load_script("eval_records")."""
+    import importlib.util
+
+    def load(name: str):
+        spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+
+    return load

@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
 from ner.entity import Document, Span
 from ner.labelstudio import to_tasks
 
-ROOT = Path(__file__).resolve().parent.parent
 
-
-def _script():
-    spec = importlib.util.spec_from_file_location("error_breakdown", ROOT / "scripts/error_breakdown.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_each_mistake_is_counted_once_in_its_class(tmp_path: Path) -> None:
+def test_each_mistake_is_counted_once_in_its_class(tmp_path: Path, load_script) -> None:
     text = "规上工业产值和公牛集团，韩电增长5%"
     gold = [Span(0, 6, "METRIC"), Span(7, 11, "ORG"), Span(14, 18, "GROWTH_RATE")]
     (tmp_path / "gold.json").write_text(json.dumps(to_tasks([Document("d1", text, gold)])), encoding="utf-8")
@@ -32,7 +22,7 @@ def test_each_mistake_is_counted_once_in_its_class(tmp_path: Path) -> None:
     journal = tmp_path / "cv.partial.jsonl"
     journal.write_text(json.dumps({"d1": {"predictions": predictions}}) + "\n", encoding="utf-8")
 
-    counts, texts = _script().breakdown(journal, str(tmp_path / "gold.json"))
+    counts, texts = load_script("error_breakdown").breakdown(journal, str(tmp_path / "gold.json"))
 
     assert dict(counts) == {
         ("METRIC", "miss", "boundary"): 1,

@@ -51,11 +51,11 @@ def test_bundles_made_before_the_decoding_settings_fall_back_to_argmax(tiny_bund
     old = tmp_path / "old"
     shutil.copytree(tiny_bundle, old)
     manifest = json.loads((old / "manifest.json").read_text())
-    for key in ("decoding", "min_entity_chars", "span_rules"):
+    for key in ("decoding", "min_entity_chars", "span_rules", "min_entity_score"):
         del manifest[key]
     (old / "manifest.json").write_text(json.dumps(manifest))
     tagger = Extractor(old).tagger
-    assert (tagger.decoding, tagger.min_entity_chars, tagger.span_rules) == ("argmax", 1, False)
+    assert (tagger.decoding, tagger.min_entity_chars, tagger.span_rules, tagger.min_entity_score) == ("argmax", 1, False, {})
     assert Extractor(tiny_bundle).tagger.span_rules is True
 
 
@@ -208,3 +208,44 @@ def test_viterbi_words_gives_whole_words_to_names(tokenizer):
     assert [e.text for e in tagger.tag([text])[0].entities] == ["省政"]
     tagger.decoding = "viterbi-words"
     assert [(e.start, e.text) for e in tagger.tag([text])[0].entities] == [(0, "省政府")]
+
+
+def test_score_floors_drop_unsure_entities_of_their_label_only(tokenizer):
+    """省政府 comes out as ORG with a mean tag probability of about 0.70; 12万元 as a sure AMOUNT."""
+    tags = ["O", "B-ORG", "I-ORG", "B-AMOUNT", "I-AMOUNT"]
+    vocab = tokenizer.get_vocab()
+    sure = {vocab["省"]: 1, vocab["政"]: 2, vocab["府"]: 2, vocab["12"]: 3, vocab["万"]: 4, vocab["元"]: 4}
+
+    def logits(ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        out = np.zeros((*ids.shape, len(tags)), dtype=np.float32)
+        out[..., 0] = 9
+        for token, tag in sure.items():
+            out[ids == token] = 0
+            out[ids == token, tag] = 9
+        out[ids == vocab["政"], 0] = 8.2  # I-ORG only about 0.69 here
+        out[ids == vocab["府"], 0] = 8.2
+        return out
+
+    text = "省政府下达12万元。"
+    tagger = WindowedTagger(tokenizer, tags, logits, max_length=32, overlap=8, decoding="viterbi")
+    found = {e.label: e.score for e in tagger.tag([text])[0].entities}
+    assert set(found) == {"ORG", "AMOUNT"} and 0.7 < found["ORG"] < 0.85 and found["AMOUNT"] > 0.99, found
+    tagger.min_entity_score = {"ORG": 0.9}
+    assert [e.text for e in tagger.tag([text])[0].entities] == ["12万元"]
+    tagger.min_entity_score = {"ORG": 0.7, "AMOUNT": 0.99}
+    assert [e.text for e in tagger.tag([text])[0].entities] == ["省政府", "12万元"]
+
+
+def test_bundle_carries_the_score_floors(tiny_model, tmp_path):
+    import yaml
+
+    from ner.export import export_bundle
+
+    model = tmp_path / "model"
+    shutil.copytree(tiny_model, model)
+    cfg = yaml.safe_load((model / "train_config.yaml").read_text())
+    (model / "train_config.yaml").write_text(yaml.safe_dump({**cfg, "min_entity_score": {"ORG": 0.8}}))
+    export_bundle(model, tmp_path / "bundle", [])
+    assert json.loads((tmp_path / "bundle" / "manifest.json").read_text())["min_entity_score"] == {"ORG": 0.8}
+    assert Extractor(tmp_path / "bundle").tagger.min_entity_score == {"ORG": 0.8}
+    assert "entities below a score of 0.8 (ORG) dropped" in (tmp_path / "bundle" / "README.md").read_text()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 from pathlib import Path
@@ -196,18 +195,11 @@ def test_without_entities_it_asks_the_model(monkeypatch: pytest.MonkeyPatch) -> 
     assert extract_records(text) == [Record(ents[0], attach_normalized(text, ents)[1], None, text, None)]
 
 
-def _eval_module():
-    spec = importlib.util.spec_from_file_location("eval_records", ROOT / "scripts/eval_records.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.mark.parametrize(
     "gold,annotations,min_sentences",
     [("records.jsonl", "seeds.json", 60), ("records_provincial.jsonl", "provincial.json", 60)],
 )
-def test_gold_records(gold: str, annotations: str, min_sentences: int) -> None:
+def test_gold_records(gold: str, annotations: str, min_sentences: int, load_script) -> None:
     """The hand-paired files agree with the annotations, and the rules reach 0.90 on them."""
     docs = load_documents(ROOT / "annotations" / annotations)
     spans = {(d.id, s.start, s.end, s.label) for d in docs for s in d.spans}
@@ -222,7 +214,23 @@ def test_gold_records(gold: str, annotations: str, min_sentences: int) -> None:
                 if span is not None:
                     assert (row["doc"], span["start"], span["end"], label) in spans
                     assert row["start"] <= span["start"] and span["end"] <= row["end"]
-    ev = _eval_module()
+    ev = load_script("eval_records")
     counts, _, _ = ev.score(ROOT / "tests/data" / gold, docs, ev.gold_entities)
     tp, n_pred, n_gold = (sum(c[k] for c in counts.values()) for k in ("tp", "pred", "gold"))
     assert tp / n_pred >= 0.90 and tp / n_gold >= 0.90
+
+
+def test_records_from_a_cv_journal_use_each_documents_held_out_predictions(tmp_path: Path, load_script) -> None:
+    """A journal whose predictions are the gold spans scores like gold; a missing fold stops plainly."""
+    docs = load_documents(ROOT / "annotations" / "seeds.json")
+    journal = tmp_path / "cv.partial.jsonl"
+    journal.write_text(
+        "\n".join(json.dumps({d.id: {"predictions": [[s.start, s.end, s.label] for s in d.spans]}}) for d in docs) + "\n",
+        encoding="utf-8",
+    )
+    ev = load_script("eval_records")
+    from_journal = ev.score(ROOT / "tests/data/records.jsonl", docs, ev.journal_entities(journal))
+    assert from_journal == ev.score(ROOT / "tests/data/records.jsonl", docs, ev.gold_entities)
+    journal.write_text(journal.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
+    with pytest.raises(SystemExit, match="has no fold holding out"):
+        ev.score(ROOT / "tests/data/records.jsonl", docs, ev.journal_entities(journal))

@@ -96,6 +96,23 @@ def test_config_rejects_unknown_and_bad_settings(tmp_path):
             TrainConfig.from_yaml(tmp_path / "f.yaml")
 
 
+def test_score_floors_are_per_label_checked_and_not_a_training_setting(tmp_path):
+    (tmp_path / "g.yaml").write_text("min_entity_score:\n  METRIC: 0.95\n  ORG: 0.75\n")
+    cfg = TrainConfig.from_yaml(tmp_path / "g.yaml")
+    assert cfg.min_entity_score == {"METRIC": 0.95, "ORG": 0.75}
+    assert cfg.training_settings() == TrainConfig().training_settings()  # saved fold models are re-scored
+    assert TrainConfig().min_entity_score == {} and TrainConfig().min_entity_score is not TrainConfig().min_entity_score
+    for bad, message in (
+        ("min_entity_score: 0.9", "must map labels to numbers"),
+        ("min_entity_score:\n  PERSON: 0.9", "names 'PERSON', not one of METRIC"),
+        ("min_entity_score:\n  ORG: 1.5", "for ORG must be a number between 0 and 1"),
+        ("min_entity_score:\n  ORG: high", "for ORG must be a number between 0 and 1"),
+    ):
+        (tmp_path / "h.yaml").write_text(bad + "\n")
+        with pytest.raises(ValueError, match=message):
+            TrainConfig.from_yaml(tmp_path / "h.yaml")
+
+
 def test_missing_base_model_names_the_script_that_makes_it(tmp_path):
     with pytest.raises(FileNotFoundError, match="fetch_base_model"):
         resolve_base_model(str(tmp_path / "m3e-small"))

@@ -1,0 +1,89 @@
+"""Pick per-label score floors (`min_entity_score`) on held-out documents, and say honestly what they gain.
+
+An entity's score is the mean probability of its tokens' tags. If the model's unsure entities
+are mostly wrong, dropping those below a floor raises F1. Each fold model of an earlier
+`ner cv --save-models DIR` tags the document it never saw (with the config's decoding, no
+floors); then, per label, the floor that maximises that label's mean F1 over the folds is found
+on a grid. Picking floors on the same folds that score them flatters them, so the script also
+reports a nested estimate: each fold is scored with the floors picked on the other folds only.
+
+    python scripts/tune_score_floors.py --models runs/cv-default-models --config configs/default.yaml \
+        --out docs/results/score-floors.json
+
+Put the floors picked on all folds in the config (`min_entity_score:`); `ner cv` then re-scores the
+saved fold models with them (they are not a training setting).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import replace
+from pathlib import Path
+
+from ner.config import TrainConfig
+from ner.crossval import saved_folds, summarize
+from ner.entity import Span
+from ner.evaluate import span_scores
+from ner.labels import LABELS
+from ner.labelstudio import load_documents
+from ner.train import load_model, torch_tagger
+
+GRID = (0.0, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 0.97, 0.99)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--models", type=Path, required=True, help="folder of fold models named after their held-out document")
+    parser.add_argument("--config", required=True, help="the recipe whose decoding settings to use (its floors are ignored)")
+    parser.add_argument("--data", default="annotations")
+    parser.add_argument("--out", type=Path, help="also write the floors and scores as JSON")
+    args = parser.parse_args()
+    cfg = replace(TrainConfig.from_yaml(args.config), min_entity_score={})
+    held_out = {}  # document id → (gold spans, [(span, score)])
+    for model_dir, held in saved_folds(args.models, load_documents(args.data)):
+        model, tokenizer, _ = load_model(model_dir)
+        entities = torch_tagger(model, tokenizer, cfg).tag([held.text])[0].entities
+        held_out[held.id] = (held.spans, [(Span(e.start, e.end, e.label), e.score) for e in entities])
+        print(f"tagged {held.id}", flush=True)
+    docs = sorted(held_out)
+    # labels are scored apart, so one floor for all labels gives every label's F1 at that floor
+    by_floor = {t: {d: _score(held_out, d, dict.fromkeys(LABELS, t)) for d in docs} for t in GRID}
+    everywhere = {label: _pick(by_floor, label, docs) for label in LABELS}
+    nested_floors = {d: {label: _pick(by_floor, label, [x for x in docs if x != d]) for label in LABELS} for d in docs}
+    result = {
+        "grid": GRID,
+        "floors": everywhere,
+        "without floors": summarize({d: by_floor[0.0][d] for d in docs}),
+        "floors picked on all folds": summarize({d: _score(held_out, d, everywhere) for d in docs}),
+        "nested: each fold with floors picked on the others": summarize({d: _score(held_out, d, nested_floors[d]) for d in docs}),
+        "nested floors": nested_floors,
+    }
+    print(f"\nfloors picked on all {len(docs)} folds: " + ", ".join(f"{k} {v}" for k, v in everywhere.items()))
+    cols = [*LABELS, "overall"]
+    print(f"{'mean per-fold exact-span F1':<52} " + " ".join(f"{c[:11]:>11}" for c in cols) + f" {'pooled':>8}")
+    for name in ("without floors", "floors picked on all folds", "nested: each fold with floors picked on the others"):
+        s = result[name]
+        print(f"{name:<52} " + " ".join(f"{s['mean_per_label_f1'][c]:>11.3f}" for c in cols) + f" {s['pooled']['overall']['f1']:>8.3f}")
+    if args.out:
+        args.out.write_text(json.dumps(result, indent=2))
+
+
+def _score(held_out: dict, doc: str, floors: dict) -> dict:
+    gold, predicted = held_out[doc]
+    kept = [(doc, span) for span, score in predicted if score >= floors.get(span.label, 0.0)]
+    return span_scores([(doc, s) for s in gold], kept)
+
+
+def _pick(by_floor: dict, label: str, docs: list[str]) -> float:
+    """The floor with the best mean F1 of `label` over `docs` (folds where it is absent say nothing); ties: the lowest."""
+
+    def mean_f1(t: float) -> float:
+        seen = [by_floor[t][d][label]["f1"] for d in docs if by_floor[t][d][label]["support"] or by_floor[t][d][label]["predicted"]]
+        return sum(seen) / len(seen) if seen else 0.0
+
+    return max(GRID, key=lambda t: (round(mean_f1(t), 9), -t))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,26 @@
+"""scripts/tune_score_floors.py: the floor picked per label, and the nested (fair) scoring."""
+
+from __future__ import annotations
+
+from ner.entity import Span
+from ner.labels import LABELS
+
+
+def test_the_lowest_floor_that_drops_the_unsure_mistakes_is_picked(load_script):
+    tune = load_script("tune_score_floors")
+    # in every document: a right ORG at 0.95, a wrong ORG at 0.60, a right METRIC at 0.55
+    held_out = {
+        doc: (
+            [Span(0, 4, "ORG"), Span(10, 14, "METRIC")],
+            [(Span(0, 4, "ORG"), 0.95), (Span(5, 8, "ORG"), 0.60), (Span(10, 14, "METRIC"), 0.55)],
+        )
+        for doc in ("a", "b", "c")
+    }
+    docs = sorted(held_out)
+    by_floor = {t: {d: tune._score(held_out, d, dict.fromkeys(LABELS, t)) for d in docs} for t in tune.GRID}
+    assert by_floor[0.0]["a"]["ORG"]["f1"] == 2 / 3 and by_floor[0.65]["a"]["ORG"]["f1"] == 1.0
+    assert tune._pick(by_floor, "ORG", docs) == 0.65  # 0.65 … 0.95 all drop the mistake: the lowest wins
+    assert tune._pick(by_floor, "METRIC", docs) == 0.0  # a floor above 0.55 would lose a right METRIC
+    assert tune._pick(by_floor, "PROJECT", docs) == 0.0  # absent everywhere: no floor
+    kept = tune._score(held_out, "a", {"ORG": 0.65})
+    assert kept["overall"]["f1"] == 1.0 and kept["METRIC"]["f1"] == 1.0
