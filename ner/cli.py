@@ -392,11 +392,13 @@ def _server_options(f):
 
 
 def _extractor(model: str | None):
+    """The bundle for the labelling loop, without score floors: a person corrects the pre-annotations,
+    and choosing the tasks the model is least sure of needs its unsure entities."""
     from .bundle import BundleError
     from .inference import Extractor
 
     try:
-        return Extractor(model)
+        return Extractor(model, min_entity_score={})
     except BundleError as exc:
         _fail(str(exc))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 
@@ -38,7 +38,9 @@ class Extractor:
         precision: str = "auto",
         batch_size: int = 16,
         verify: bool = True,
+        min_entity_score: Mapping[str, float] | None = None,
     ):
+        """`min_entity_score` replaces the bundle's score floors; `{}` keeps every entity the model finds."""
         import onnxruntime as ort
 
         self.path = Path(path) if path is not None else default_model_path()
@@ -66,7 +68,7 @@ class Extractor:
             decoding=self.manifest.get("decoding", "argmax"),
             min_entity_chars=int(self.manifest.get("min_entity_chars", 1)),
             span_rules=bool(self.manifest.get("span_rules", False)),
-            min_entity_score=self.manifest.get("min_entity_score", {}),
+            min_entity_score=self.manifest.get("min_entity_score", {}) if min_entity_score is None else min_entity_score,
         )
 
     def _pick(self, precision: str) -> str:

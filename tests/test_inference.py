@@ -248,4 +248,9 @@ def test_bundle_carries_the_score_floors(tiny_model, tmp_path):
     export_bundle(model, tmp_path / "bundle", [])
     assert json.loads((tmp_path / "bundle" / "manifest.json").read_text())["min_entity_score"] == {"ORG": 0.8}
     assert Extractor(tmp_path / "bundle").tagger.min_entity_score == {"ORG": 0.8}
+    assert Extractor(tmp_path / "bundle", min_entity_score={}).tagger.min_entity_score == {}
+    # the labelling loop (ner studio push / backend) shows annotators every entity, unsure ones too
+    from ner.cli import _extractor
+
+    assert _extractor(str(tmp_path / "bundle")).tagger.min_entity_score == {}
     assert "entities below a score of 0.8 (ORG) dropped" in (tmp_path / "bundle" / "README.md").read_text()
