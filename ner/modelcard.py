@@ -77,6 +77,13 @@ def write_model_card(out: Path, cfg: TrainConfig, metrics: dict, data_desc: str)
             f"| mean of {len(folds)} | " + " | ".join(f"{mean[label]:.3f}" for label in labels) + " |",
             "",
         ]
+        if cfg.min_entity_score:
+            lines += [
+                "If the score floors were picked on these same folds (`scripts/tune_score_floors.py`), this table"
+                " flatters them a little: that script also reports each fold scored with floors picked on the"
+                " other folds only.",
+                "",
+            ]
     if metrics.get("verification"):
         v = metrics["verification"]
         lines += [

@@ -174,3 +174,16 @@ def test_model_cards_of_m3e_models_carry_its_licence():
 
     assert "research / non-commercial" in licence_for("models/base/m3e-small")
     assert "non-commercial" not in licence_for("hfl/rbt3")
+
+
+def test_model_card_warns_that_floors_picked_on_the_folds_flatter_the_cv_table(tmp_path):
+    from ner.crossval import summarize
+    from ner.evaluate import span_scores
+    from ner.modelcard import write_model_card
+
+    fold = span_scores([("d", Span(0, 2, "ORG"))], [("d", Span(0, 2, "ORG"))])
+    metrics = {"cv": summarize({"d": fold})}
+    write_model_card(tmp_path, TrainConfig(), metrics, "1 document")
+    assert "| mean of 1 |" in (tmp_path / "README.md").read_text() and "flatters" not in (tmp_path / "README.md").read_text()
+    write_model_card(tmp_path, TrainConfig(min_entity_score={"ORG": 0.8}), metrics, "1 document")
+    assert "floors picked on the other folds only" in (tmp_path / "README.md").read_text()
