@@ -150,6 +150,8 @@ def _apply(folded: str, e: Entity) -> tuple[int, int, str] | None:
     if start == end:
         return None
     start, end = _balance(folded, start, end)
+    if start == end:  # nothing but an empty pair of brackets or quotes
+        return None
     if label in _NUMBERS and _TIME.match(folded, start):
         return None
     if label == "GROWTH_RATE" and not _MAGNITUDE.search(folded, start, end):

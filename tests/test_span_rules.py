@@ -58,6 +58,7 @@ def rules(text: str, *spans: tuple[str, str]) -> list[tuple[str, str]]:
         ("完成1/3以上", [("1/3", "AMOUNT")], [("1/3", "AMOUNT")]),
         # no entity begins or ends with punctuation; names keep inner quotes and brackets whole
         ("实现150.06亿元，同比", [("150.06亿元，", "AMOUNT")], [("150.06亿元", "AMOUNT")]),
+        ("数据（）缺失", [("（）", "AMOUNT")], []),  # an empty pair of brackets is no entity (found by hypothesis)
         ("引进，公牛、韩电", [("，公牛", "ORG"), ("韩电", "ORG")], [("公牛", "ORG"), ("韩电", "ORG")]),
         ("完成。", [("。", "ORG")], []),
         ("杭州湾引水工程（观海卫段）完成", [("杭州湾引水工程（", "PROJECT"), ("观海卫段）", "PROJECT")],
