@@ -321,22 +321,15 @@ def export(model: str, out: str | None, data: str, check_docs: int, int8_only: b
     Example:
       ner export --model models/default-torch --out models/default --int8-only --cv runs/cv.json
     """
+    from .crossval import read_folds
     from .export import export_bundle
 
     out = out or f"{model.rstrip('/')}-onnx"
     docs = _load_docs(data)[:check_docs] if check_docs else []
-    report = export_bundle(model, out, docs, keep_fp32=not int8_only, cv_folds=_cv_folds(cv_path) if cv_path else None)
+    report = export_bundle(model, out, docs, keep_fp32=not int8_only, cv_folds=read_folds(cv_path) if cv_path else None)
     for key, value in report.items():
         click.echo(f"{key:<20} {value:.6g}" if isinstance(value, float) else f"{key:<20} {value}")
     click.echo(f"wrote {out}")
-
-
-def _cv_folds(path: str) -> dict:
-    """Per-fold scores from `ner cv --out X.json`, or from its X.partial.jsonl while it runs."""
-    text = Path(path).read_text(encoding="utf-8")
-    if path.endswith(".jsonl"):
-        return {k: v for line in text.splitlines() if line.strip() for k, v in json.loads(line).items()}
-    return json.loads(text)["folds"]
 
 
 @main.command()

@@ -16,7 +16,6 @@ from .config import TrainConfig
 from .entity import Document, Span
 from .evaluate import prf, span_scores
 from .labels import LABELS
-from .train import load_model, save_model, torch_tagger, train
 
 
 def cross_validate(
@@ -38,6 +37,8 @@ def cross_validate(
     documents for the fold holding out `held` (self-training data from that fold's teacher); they
     are never scored. Returns `summarize` of all folds.
     """
+    from .train import load_model, save_model, torch_tagger, train  # torch: only when folds are run
+
     fold_cfg = replace(cfg, dev_docs=0)
     folds = {d.id: dict(done[d.id]) for d in docs if done and d.id in done}
     for held in docs:
@@ -95,6 +96,15 @@ def saved_folds(directory: str | Path, docs: Sequence[Document]) -> list[tuple[P
             raise ValueError(f"{model_dir}: holds out {model_dir.name!r}, which is not a document of the data")
         pairs.append((model_dir, by_id[model_dir.name]))
     return pairs
+
+
+def read_folds(path: str | Path) -> dict[str, dict]:
+    """Per-fold scores from `ner cv --out X.json`, or from its journal X.partial.jsonl (also while it runs)."""
+    path = Path(path)
+    text = path.read_text(encoding="utf-8")
+    if path.name.endswith(".jsonl"):
+        return {k: v for line in text.splitlines() if line.strip() for k, v in json.loads(line).items()}
+    return json.loads(text)["folds"]
 
 
 def summarize(folds: Mapping[str, dict]) -> dict:

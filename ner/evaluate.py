@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections import Counter
 from typing import Iterable, Sequence
 
-from seqeval.metrics import classification_report
-from seqeval.scheme import IOB2
 
 from .align import spans_to_tags
 from .entity import Document, Span
@@ -49,7 +47,11 @@ def evaluate(tagger: WindowedTagger, docs: Sequence[Document], labels: Sequence[
 
 
 def seqeval_scores(y_true: list[list[str]], y_pred: list[list[str]]) -> dict[str, dict[str, float]]:
+    from seqeval.metrics import classification_report  # pulls in scikit-learn (seconds): import when used
+    from seqeval.scheme import IOB2
+
     report = classification_report(y_true, y_pred, mode="strict", scheme=IOB2, output_dict=True, zero_division=0)
+
     def row(d: dict) -> dict[str, float]:
         return {"precision": float(d["precision"]), "recall": float(d["recall"]), "f1": float(d["f1-score"]), "support": int(d["support"])}
 

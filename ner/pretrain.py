@@ -16,6 +16,7 @@ import math
 import random
 import time
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -23,6 +24,7 @@ import numpy as np
 
 from .encoding import encode_texts
 from .windows import plan_windows
+from .word_edges import segmenter
 
 
 @dataclass
@@ -151,7 +153,7 @@ def pretrain(
     from .train import optimizer_step
 
     if segment is None:
-        segment = _jieba()
+        segment = partial(segmenter().lcut, HMM=True)
     t0 = time.time()
     rng = random.Random(seed)
     torch.manual_seed(seed)
@@ -212,9 +214,3 @@ def pretrain(
     (out / "pretrain_metrics.json").write_text(json.dumps(metrics, indent=2))
     return metrics
 
-
-def _jieba() -> Callable[[str], list[str]]:
-    import jieba
-
-    jieba.setLogLevel(60)
-    return lambda text: jieba.lcut(text, HMM=True)

@@ -18,8 +18,8 @@ from .textnorm import normalize_text
 
 
 @lru_cache(maxsize=1)
-def _segmenter():
-    """A private jieba tokenizer: the dictionary changes below must not reach a caller's jieba."""
+def segmenter():
+    """Our own jieba tokenizer: words a caller adds to the global jieba must not move our entity edges."""
     import jieba
 
     jieba.setLogLevel(60)  # its dictionary-loading chatter goes to stderr otherwise
@@ -31,7 +31,7 @@ def _segmenter():
 def word_starts(text: str) -> set[int]:
     """Character offsets at which a word of `text` begins, plus len(text)."""
     starts, pos = {len(text)}, 0
-    for word in _segmenter().cut(normalize_text(text), HMM=False):
+    for word in segmenter().cut(normalize_text(text), HMM=False):
         starts.add(pos)
         pos += len(word)
     return starts

@@ -12,11 +12,11 @@ errors are decoding and span-rule territory, `none` needs the model to know more
 from __future__ import annotations
 
 import argparse
-import json
 import random
 from collections import Counter, defaultdict
 from pathlib import Path
 
+from ner.crossval import read_folds
 from ner.labels import LABELS
 from ner.labelstudio import load_documents
 
@@ -37,10 +37,7 @@ def classify(span: Triple, others: set[Triple]) -> str:
 def breakdown(journal: Path, data: str) -> tuple[Counter, dict]:
     """Counts keyed (label, "miss"|"false alarm", kind), and the texts behind each key."""
     docs = {d.id: d for d in load_documents(data)}
-    folds: dict[str, dict] = {}
-    for line in journal.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            folds.update(json.loads(line))
+    folds = read_folds(journal)
     counts: Counter = Counter()
     texts: dict = defaultdict(list)
     for doc_id, fold in sorted(folds.items()):

@@ -24,6 +24,7 @@ from typing import Callable
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from ner.crossval import read_folds  # noqa: E402
 from ner.entity import Document, Entity  # noqa: E402
 from ner.labelstudio import load_documents  # noqa: E402
 from ner.records import Record, extract_records  # noqa: E402
@@ -45,11 +46,8 @@ def model_entities() -> Callable[[Document], list[Entity]]:
 
 
 def journal_entities(journal: Path) -> Callable[[Document], list[Entity]]:
-    """Held-out predictions of a `ner cv` journal (one JSON line per fold: {document id: scores})."""
-    folds = {}
-    for line in journal.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            folds.update(json.loads(line))
+    """Held-out predictions of a `ner cv` run (its .json or .partial.jsonl journal)."""
+    folds = read_folds(journal)
 
     def entities(doc: Document) -> list[Entity]:
         if doc.id not in folds:
