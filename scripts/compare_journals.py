@@ -1,0 +1,90 @@
+"""Is recipe B better than recipe A? Paired over the folds both CV journals have run.
+
+Each held-out document is scored by both recipes, so the honest comparison is per fold: the
+difference B − A per document, its mean, how many folds went each way, and an exact sign-flip
+test (under "no difference" each fold's sign is a coin toss; with 13 folds all 8,192 flips are
+counted). A seed alone moved a fold by about 0.02 (docs/experiments.md), which this test
+accounts for only through the spread of the differences themselves.
+
+    python scripts/compare_journals.py docs/results/cv-default.partial.jsonl docs/results/cv-substitution-floors.partial.jsonl
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+from pathlib import Path
+
+from ner.crossval import read_folds
+from ner.labels import LABELS
+
+COLUMNS = [*LABELS, "overall"]
+
+
+def paired(a: dict[str, dict], b: dict[str, dict]) -> dict:
+    """Per-fold F1 of both recipes on their shared folds, the differences and the sign-flip test."""
+    shared = sorted(set(a) & set(b))
+    if not shared:
+        raise SystemExit("the two journals share no fold")
+    result: dict = {"folds": shared, "per_fold": {}, "labels": {}}
+    for doc in shared:
+        result["per_fold"][doc] = {c: [a[doc][c]["f1"], b[doc][c]["f1"]] for c in COLUMNS}
+    for column in COLUMNS:
+        # a label neither gold nor predicted in a fold says nothing about it (as in crossval.summarize)
+        seen = [d for d in shared if any(f[d][column]["support"] or f[d][column]["predicted"] for f in (a, b))]
+        diffs = [b[d][column]["f1"] - a[d][column]["f1"] for d in seen]
+        result["labels"][column] = {
+            "folds": len(diffs),
+            "mean_a": _mean([a[d][column]["f1"] for d in seen]),
+            "mean_b": _mean([b[d][column]["f1"] for d in seen]),
+            "mean_difference": _mean(diffs),
+            "b_better": sum(x > 0 for x in diffs),
+            "a_better": sum(x < 0 for x in diffs),
+            "p_sign_flip": sign_flip_p(diffs),
+        }
+    return result
+
+
+def sign_flip_p(diffs: list[float]) -> float:
+    """Two-sided exact p of the mean difference under random signs (1.0 when there is nothing to test)."""
+    if not diffs or not any(diffs):
+        return 1.0
+    observed = abs(sum(diffs))
+    flips = list(itertools.product((1, -1), repeat=len(diffs)))
+    extreme = sum(abs(sum(s * x for s, x in zip(signs, diffs))) >= observed - 1e-12 for signs in flips)
+    return extreme / len(flips)
+
+
+def _mean(values: list[float]) -> float:
+    return sum(values) / len(values) if values else 0.0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("a", type=Path, help="journal or ner cv --out JSON of the baseline recipe")
+    parser.add_argument("b", type=Path, help="journal or ner cv --out JSON of the recipe compared with it")
+    parser.add_argument("--out", type=Path, help="write the comparison as JSON here")
+    args = parser.parse_args()
+    result = paired(read_folds(args.a), read_folds(args.b))
+    result["a"], result["b"] = str(args.a), str(args.b)
+    print(f"A = {args.a}\nB = {args.b}\n{len(result['folds'])} shared folds\n")
+    print(f"{'held-out document':<28} " + " ".join(f"{c[:11]:>11}" for c in COLUMNS) + "   (B − A)")
+    for doc, scores in result["per_fold"].items():
+        print(f"{doc[:28]:<28} " + " ".join(f"{b - a:>+11.3f}" for a, b in (scores[c] for c in COLUMNS)))
+    print()
+    rows = (
+        ("mean A", lambda s: f"{s['mean_a']:.3f}"),
+        ("mean B", lambda s: f"{s['mean_b']:.3f}"),
+        ("mean B − A", lambda s: f"{s['mean_difference']:+.3f}"),
+        ("folds B better / A better", lambda s: f"{s['b_better']}/{s['a_better']}"),
+        ("sign-flip p (two-sided)", lambda s: f"{s['p_sign_flip']:.3f}"),
+    )
+    for name, cell in rows:
+        print(f"{name:<28} " + " ".join(f"{cell(result['labels'][c]):>11}" for c in COLUMNS))
+    if args.out:
+        args.out.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
