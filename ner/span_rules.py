@@ -18,6 +18,8 @@ gold span of the annotated documents (tests/test_span_rules.py checks all of the
   of a shared head when the model cut it there (东山头村、五里村村级工业集聚区提升工程). No two gold
   METRIC or PROJECT spans touch, so touching pieces of one are joined (计划 | 总投资); ORGs may
   touch (市委市政府).
+- A project's name takes in the works noun right after it (新城幼儿园 | 建设项目, 沿山精品线改造提升 |
+  工程): no gold PROJECT is followed by 项目 or 工程.
 - A comparison word belongs to the change it begins: a name that took it in gives it back
   (国内生产总值比 | 增长12% → 国内生产总值 | 比上年增长12%).
 
@@ -47,6 +49,8 @@ _CHANGE_AHEAD, _CHANGE_BEFORE = re.compile(_CHANGE), re.compile(_CHANGE + "$")
 _MAGNITUDE = re.compile(r"[\d零〇一二两三四五六七八九十百千万]|番")
 _TIME = re.compile(rf"{_RANGE}\s*个?(?:小时|分钟|工作日|季度|[年月天日周秒])(?!元)")  # not 日元
 _PER_UNIT = re.compile(r"/(?:人·月|人次|平方米|立方米|千瓦时|公里|小时|[月年天日周人户亩吨次台件])")
+# the works noun that ends a project's name; not 工程师, 工程院, 项目部, 工程款 (a person, a body, money)
+_WORKS_NOUN = re.compile(r"(?:改扩建|提升改造|改造提升|建设|改造|提升|新建|扩建|续建|整治)?(?:项目|工程)(?![师院部款])")
 _LOOKBEHIND = 16  # characters searched for direction words before a number
 _NUMBERS = ("AMOUNT", "GROWTH_RATE")
 _NAMES = ("METRIC", "PROJECT", "ORG")
@@ -156,6 +160,8 @@ def _apply(folded: str, e: Entity) -> tuple[int, int, str] | None:
         return None
     if label == "GROWTH_RATE" and not _MAGNITUDE.search(folded, start, end):
         return None
+    if label == "PROJECT" and (works := _WORKS_NOUN.match(folded, end)):
+        end = works.end()
     if label == "AMOUNT":
         if folded[start - 1 : start] == "第":
             return None

@@ -76,6 +76,13 @@ def rules(text: str, *spans: tuple[str, str]) -> list[tuple[str, str]]:
         ("计划总投资4935万元", [("计划", "METRIC"), ("总投资", "METRIC"), ("4935万元", "AMOUNT")],
          [("计划总投资", "METRIC"), ("4935万元", "AMOUNT")]),
         ("市委市政府", [("市委", "ORG"), ("市政府", "ORG")], [("市委", "ORG"), ("市政府", "ORG")]),
+        # a project's name takes in the works noun right after it, but not 工程师/工程款…
+        ("完成新城幼儿园建设项目。", [("新城幼儿园", "PROJECT")], [("新城幼儿园建设项目", "PROJECT")]),
+        ("沿山精品线改造提升工程完工", [("沿山精品线改造提升", "PROJECT")], [("沿山精品线改造提升工程", "PROJECT")]),
+        ("卫前初中扩建工程續建項目", [("卫前初中扩建工程", "PROJECT")], [("卫前初中扩建工程續建項目", "PROJECT")]),
+        ("支付湖滨路工程款", [("湖滨路", "PROJECT")], [("湖滨路", "PROJECT")]),
+        ("引进公牛工程师", [("公牛", "ORG")], [("公牛", "ORG")]),
+        ("公牛项目落地", [("公牛", "ORG")], [("公牛", "ORG")]),  # only a PROJECT takes it in
         # traditional characters and full-width forms read the same; spans come from the caller's text
         ("營業收入同比增長５％", [("５％", "AMOUNT")], [("同比增長５％", "GROWTH_RATE")]),
     ],
