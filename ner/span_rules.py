@@ -18,6 +18,11 @@ gold span of the annotated documents (tests/test_span_rules.py checks all of the
   of a shared head when the model cut it there (东山头村、五里村村级工业集聚区提升工程). No two gold
   METRIC or PROJECT spans touch, so touching pieces of one are joined (计划 | 总投资); ORGs may
   touch (市委市政府).
+- An indicator keeps the qualifiers of its name and drops the action verb before it: 工业增加值
+  right after 规模以上 (规上, 全社会, 一般公共预算, 外贸自营, 计划; 实际 before 利用外资) takes it
+  in, and 投入资金, 实现地区生产总值, 共募集慈善捐款 lose the verb (not 完成率 or 增加值, and not
+  when less than two characters would remain). No gold METRIC starts right after such a qualifier
+  or with such a verb.
 - A project's name takes in the works noun right after it (新城幼儿园 | 建设项目, 沿山精品线改造提升 |
   工程): no gold PROJECT is followed by 项目 or 工程.
 - A comparison word belongs to the change it begins: a name that took it in gives it back
@@ -51,6 +56,9 @@ _TIME = re.compile(rf"{_RANGE}\s*个?(?:小时|分钟|工作日|季度|[年月�
 _PER_UNIT = re.compile(r"/(?:人·月|人次|平方米|立方米|千瓦时|公里|小时|[月年天日周人户亩吨次台件])")
 # the works noun that ends a project's name; not 工程师, 工程院, 项目部, 工程款 (a person, a body, money)
 _WORKS_NOUN = re.compile(r"(?:改扩建|提升改造|改造提升|建设|改造|提升|新建|扩建|续建|整治)?(?:项目|工程)(?![师院部款])")
+# qualifiers that belong to an indicator's name, and action verbs that do not (guidelines, METRIC)
+_KEPT_QUALIFIER = re.compile(r"规模以上|规上|全社会|一般公共预算|外贸自营|计划|实际(?=[利使]用外资)")
+_ACTION_VERB = re.compile(r"(?:全年|共)?(?:实现|完成|发放|投入|压减|促成|提出|增加|获得|募集|落实|带动|共)(?![值率])")
 _LOOKBEHIND = 16  # characters searched for direction words before a number
 _NUMBERS = ("AMOUNT", "GROWTH_RATE")
 _NAMES = ("METRIC", "PROJECT", "ORG")
@@ -160,6 +168,12 @@ def _apply(folded: str, e: Entity) -> tuple[int, int, str] | None:
         return None
     if label == "GROWTH_RATE" and not _MAGNITUDE.search(folded, start, end):
         return None
+    if label == "METRIC":
+        for qualifier in _KEPT_QUALIFIER.finditer(folded, max(0, start - 6), min(end, start + 6)):
+            if qualifier.start() < start <= qualifier.end() < end:  # right before the name, or cut inside it
+                start = qualifier.start()
+        if (verb := _ACTION_VERB.match(folded, start, end)) and end - verb.end() >= 2:
+            start = verb.end()
     if label == "PROJECT" and (works := _WORKS_NOUN.match(folded, end)):
         end = works.end()
     if label == "AMOUNT":

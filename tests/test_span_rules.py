@@ -76,6 +76,18 @@ def rules(text: str, *spans: tuple[str, str]) -> list[tuple[str, str]]:
         ("计划总投资4935万元", [("计划", "METRIC"), ("总投资", "METRIC"), ("4935万元", "AMOUNT")],
          [("计划总投资", "METRIC"), ("4935万元", "AMOUNT")]),
         ("市委市政府", [("市委", "ORG"), ("市政府", "ORG")], [("市委", "ORG"), ("市政府", "ORG")]),
+        # an indicator keeps the qualifiers of its name (also when cut inside one) and drops a leading action verb
+        ("其中,规模以上工业企业产值120.3亿元", [("规模", "METRIC"), ("工业企业产值", "METRIC"), ("120.3亿元", "AMOUNT")],
+         [("规模以上工业企业产值", "METRIC"), ("120.3亿元", "AMOUNT")]),
+        ("实现全社会固定资产投资7.1亿元", [("社会固定资产投资", "METRIC")], [("全社会固定资产投资", "METRIC")]),
+        ("力争完成实际利用外资900万美元", [("利用外资", "METRIC")], [("实际利用外资", "METRIC")]),
+        ("居民人均可支配收入实际增长4.4%", [("居民人均可支配收入", "METRIC")], [("居民人均可支配收入", "METRIC")]),
+        ("全年投入资金500余万元", [("投入资金", "METRIC")], [("资金", "METRIC")]),
+        ("共投資1900萬元", [("共投資", "METRIC")], [("投資", "METRIC")]),
+        ("共募集慈善捐款1000余万元", [("共募集慈善捐款", "METRIC")], [("慈善捐款", "METRIC")]),
+        ("完成率达90%", [("完成率", "METRIC")], [("完成率", "METRIC")]),  # the verb is the name
+        ("增加值增长5%", [("增加值", "METRIC")], [("增加值", "METRIC")]),
+        ("完成投资", [("完成投资", "ORG")], [("完成投资", "ORG")]),  # METRIC only
         # a project's name takes in the works noun right after it, but not 工程师/工程款…
         ("完成新城幼儿园建设项目。", [("新城幼儿园", "PROJECT")], [("新城幼儿园建设项目", "PROJECT")]),
         ("沿山精品线改造提升工程完工", [("沿山精品线改造提升", "PROJECT")], [("沿山精品线改造提升工程", "PROJECT")]),
