@@ -18,11 +18,13 @@ gold span of the annotated documents (tests/test_span_rules.py checks all of the
   of a shared head when the model cut it there (东山头村、五里村村级工业集聚区提升工程). No two gold
   METRIC or PROJECT spans touch, so touching pieces of one are joined (计划 | 总投资); ORGs may
   touch (市委市政府).
-- An indicator keeps the qualifiers of its name and drops the action verb before it: 工业增加值
-  right after 规模以上 (规上, 全社会, 一般公共预算, 外贸自营, 计划; 实际 before 利用外资) takes it
-  in, and 投入资金, 实现地区生产总值, 共募集慈善捐款 lose the verb (not 完成率 or 增加值, and not
-  when less than two characters would remain). No gold METRIC starts right after such a qualifier
-  or with such a verb.
+- An indicator keeps the qualifiers of its name and drops the action verb and the scope word
+  before it: 工业增加值 right after 规模以上 (规上, 全社会, 一般公共预算, 外贸自营, 计划; 实际 before
+  利用外资) takes it in; 投入资金, 实现地区生产总值, 共募集慈善捐款 lose the verb (not 完成率 or
+  增加值) and 全镇失业率, 各类农户小额贷款 the scope word, unless less than two characters would
+  remain; an adverb of the change after it (收入实际 | 增长, 零售额同比 | 增长) is left out. No gold
+  METRIC starts right after such a qualifier or with such a verb or scope word, or ends in such an
+  adverb.
 - A project's name takes in the works noun right after it (新城幼儿园 | 建设项目, 沿山精品线改造提升 |
   工程): no gold PROJECT is followed by 项目 or 工程.
 - A comparison word belongs to the change it begins: a name that took it in gives it back
@@ -59,6 +61,8 @@ _WORKS_NOUN = re.compile(r"(?:改扩建|提升改造|改造提升|建设|改造|
 # qualifiers that belong to an indicator's name, and action verbs that do not (guidelines, METRIC)
 _KEPT_QUALIFIER = re.compile(r"规模以上|规上|全社会|一般公共预算|外贸自营|计划|实际(?=[利使]用外资)")
 _ACTION_VERB = re.compile(r"(?:全年|共)?(?:实现|完成|发放|投入|压减|促成|提出|增加|获得|募集|落实|带动|共)(?![值率])")
+_SCOPE_WORD = re.compile(r"全省|全市|全县|全区|全镇|全街道|全国|中心城区|各类")
+_CHANGE_ADVERB = re.compile(r"(?:实际|同比|分别|合计)$")
 _LOOKBEHIND = 16  # characters searched for direction words before a number
 _NUMBERS = ("AMOUNT", "GROWTH_RATE")
 _NAMES = ("METRIC", "PROJECT", "ORG")
@@ -172,8 +176,11 @@ def _apply(folded: str, e: Entity) -> tuple[int, int, str] | None:
         for qualifier in _KEPT_QUALIFIER.finditer(folded, max(0, start - 6), min(end, start + 6)):
             if qualifier.start() < start <= qualifier.end() < end:  # right before the name, or cut inside it
                 start = qualifier.start()
-        if (verb := _ACTION_VERB.match(folded, start, end)) and end - verb.end() >= 2:
-            start = verb.end()
+        for dropped in (_ACTION_VERB, _SCOPE_WORD):
+            if (words := dropped.match(folded, start, end)) and end - words.end() >= 2:
+                start = words.end()
+        if (adverb := _CHANGE_ADVERB.search(folded, start, end)) and adverb.start() - start >= 2:
+            end = adverb.start()
     if label == "PROJECT" and (works := _WORKS_NOUN.match(folded, end)):
         end = works.end()
     if label == "AMOUNT":

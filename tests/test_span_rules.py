@@ -86,6 +86,11 @@ def rules(text: str, *spans: tuple[str, str]) -> list[tuple[str, str]]:
         ("共投資1900萬元", [("共投資", "METRIC")], [("投資", "METRIC")]),
         ("共募集慈善捐款1000余万元", [("共募集慈善捐款", "METRIC")], [("慈善捐款", "METRIC")]),
         ("完成率达90%", [("完成率", "METRIC")], [("完成率", "METRIC")]),  # the verb is the name
+        ("确保全镇失业率控制在2.5%", [("全镇失业率", "METRIC")], [("失业率", "METRIC")]),
+        ("发放各类农户小额贷款1000余万元", [("发放各类农户小额贷款", "METRIC")], [("农户小额贷款", "METRIC")]),
+        ("居民人均可支配收入实际增长4.4%", [("居民人均可支配收入实际", "METRIC"), ("增长4.4%", "GROWTH_RATE")],
+         [("居民人均可支配收入", "METRIC"), ("增长4.4%", "GROWTH_RATE")]),
+        ("全社会用电量", [("全社会用电量", "METRIC")], [("全社会用电量", "METRIC")]),  # 全社会 is no scope word
         ("增加值增长5%", [("增加值", "METRIC")], [("增加值", "METRIC")]),
         ("完成投资", [("完成投资", "ORG")], [("完成投资", "ORG")]),  # METRIC only
         # a project's name takes in the works noun right after it, but not 工程师/工程款…
