@@ -21,7 +21,7 @@ gold span of the annotated documents (tests/test_span_rules.py checks all of the
 - An indicator keeps the qualifiers of its name and drops the action verb and the scope word
   before it: 工业增加值 right after 规模以上 (规上, 全社会, 一般公共预算, 外贸自营, 计划; 实际 before
   利用外资) takes it in; 投入资金, 实现地区生产总值, 共募集慈善捐款 lose the verb (not 完成率 or
-  增加值) and 全镇失业率, 各类农户小额贷款 the scope word, unless less than two characters would
+  增加值) and 全镇失业率, 各类农户小额贷款, 全年… the scope word, unless less than two characters would
   remain; an adverb of the change after it (收入实际 | 增长, 零售额同比 | 增长) is left out. No gold
   METRIC starts right after such a qualifier or with such a verb or scope word, or ends in such an
   adverb.
@@ -60,8 +60,9 @@ _PER_UNIT = re.compile(r"/(?:人·月|人次|平方米|立方米|千瓦时|公�
 _WORKS_NOUN = re.compile(r"(?:改扩建|提升改造|改造提升|建设|改造|提升|新建|扩建|续建|整治)?(?:项目|工程)(?![师院部款])")
 # qualifiers that belong to an indicator's name, and action verbs that do not (guidelines, METRIC)
 _KEPT_QUALIFIER = re.compile(r"规模以上|规上|全社会|一般公共预算|外贸自营|计划|实际(?=[利使]用外资)")
-_ACTION_VERB = re.compile(r"(?:全年|共)?(?:实现|完成|发放|投入|压减|促成|提出|增加|获得|募集|落实|带动|共)(?![值率])")
-_SCOPE_WORD = re.compile(r"全省|全市|全县|全区|全镇|全街道|全国|中心城区|各类")
+_ACTION_VERB = r"共?(?:实现|完成|发放|投入|压减|促成|提出|增加|获得|募集|落实|带动)(?![值率])|共(?=投资)"
+_SCOPE_WORD = r"全年|全省|全市|全县|全区|全镇|全街道|全国|中心城区|各类"
+_NOT_OF_NAME = re.compile(rf"(?:{_ACTION_VERB}|{_SCOPE_WORD})+")  # in any order: 全年投入…, 发放各类…
 _CHANGE_ADVERB = re.compile(r"(?:实际|同比|分别|合计)$")
 _LOOKBEHIND = 16  # characters searched for direction words before a number
 _NUMBERS = ("AMOUNT", "GROWTH_RATE")
@@ -176,9 +177,8 @@ def _apply(folded: str, e: Entity) -> tuple[int, int, str] | None:
         for qualifier in _KEPT_QUALIFIER.finditer(folded, max(0, start - 6), min(end, start + 6)):
             if qualifier.start() < start <= qualifier.end() < end:  # right before the name, or cut inside it
                 start = qualifier.start()
-        for dropped in (_ACTION_VERB, _SCOPE_WORD):
-            if (words := dropped.match(folded, start, end)) and end - words.end() >= 2:
-                start = words.end()
+        if (words := _NOT_OF_NAME.match(folded, start, end)) and end - words.end() >= 2:
+            start = words.end()
         if (adverb := _CHANGE_ADVERB.search(folded, start, end)) and adverb.start() - start >= 2:
             end = adverb.start()
     if label == "PROJECT" and (works := _WORKS_NOUN.match(folded, end)):

@@ -91,6 +91,8 @@ def rules(text: str, *spans: tuple[str, str]) -> list[tuple[str, str]]:
         ("居民人均可支配收入实际增长4.4%", [("居民人均可支配收入实际", "METRIC"), ("增长4.4%", "GROWTH_RATE")],
          [("居民人均可支配收入", "METRIC"), ("增长4.4%", "GROWTH_RATE")]),
         ("全社会用电量", [("全社会用电量", "METRIC")], [("全社会用电量", "METRIC")]),  # 全社会 is no scope word
+        ("共同富裕指数达0.8", [("共同富裕指数", "METRIC")], [("共同富裕指数", "METRIC")]),  # 共 only before 投资
+        ("全年投入资金500余万元", [("全年投入资金", "METRIC")], [("资金", "METRIC")]),
         ("增加值增长5%", [("增加值", "METRIC")], [("增加值", "METRIC")]),
         ("完成投资", [("完成投资", "ORG")], [("完成投资", "ORG")]),  # METRIC only
         # a project's name takes in the works noun right after it, but not 工程师/工程款…
