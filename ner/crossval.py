@@ -107,6 +107,11 @@ def read_folds(path: str | Path) -> dict[str, dict]:
     return json.loads(text)["folds"]
 
 
+def informative(scores: Mapping) -> bool:
+    """Whether a label's scores in one fold say anything: it was gold or predicted there."""
+    return bool(scores["support"] or scores["predicted"])
+
+
 def summarize(folds: Mapping[str, dict]) -> dict:
     """Pooled (micro) scores over all held-out spans, and the mean of the per-fold F1.
 
@@ -122,6 +127,6 @@ def summarize(folds: Mapping[str, dict]) -> dict:
         pooled[label] = prf(tp, n_pred, n_gold)
     mean = {}
     for label in [*LABELS, "overall"]:
-        seen = [f[label]["f1"] for f in folds.values() if f[label]["support"] or f[label]["predicted"]]
+        seen = [f[label]["f1"] for f in folds.values() if informative(f[label])]
         mean[label] = sum(seen) / len(seen) if seen else 0.0
     return {"folds": dict(folds), "pooled": pooled, "mean_f1": mean["overall"], "mean_per_label_f1": mean}

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import Counter
 from typing import Iterable, Sequence
 
-
 from .align import spans_to_tags
 from .entity import Document, Span
 from .labels import LABELS

@@ -16,10 +16,11 @@ import itertools
 import json
 from pathlib import Path
 
-from ner.crossval import read_folds
+from ner.crossval import informative, read_folds
 from ner.labels import LABELS
 
 COLUMNS = [*LABELS, "overall"]
+MAX_EXACT_FOLDS = 20  # 2^20 sign patterns: about a second
 
 
 def paired(a: dict[str, dict], b: dict[str, dict]) -> dict:
@@ -31,8 +32,7 @@ def paired(a: dict[str, dict], b: dict[str, dict]) -> dict:
     for doc in shared:
         result["per_fold"][doc] = {c: [a[doc][c]["f1"], b[doc][c]["f1"]] for c in COLUMNS}
     for column in COLUMNS:
-        # a label neither gold nor predicted in a fold says nothing about it (as in crossval.summarize)
-        seen = [d for d in shared if any(f[d][column]["support"] or f[d][column]["predicted"] for f in (a, b))]
+        seen = [d for d in shared if informative(a[d][column]) or informative(b[d][column])]
         diffs = [b[d][column]["f1"] - a[d][column]["f1"] for d in seen]
         result["labels"][column] = {
             "folds": len(diffs),
@@ -50,6 +50,8 @@ def sign_flip_p(diffs: list[float]) -> float:
     """Two-sided exact p of the mean difference under random signs (1.0 when there is nothing to test)."""
     if not diffs or not any(diffs):
         return 1.0
+    if len(diffs) > MAX_EXACT_FOLDS:
+        raise SystemExit(f"{len(diffs)} folds: the exact test enumerates 2^n sign patterns, at most {MAX_EXACT_FOLDS} folds")
     observed = abs(sum(diffs))
     flips = list(itertools.product((1, -1), repeat=len(diffs)))
     extreme = sum(abs(sum(s * x for s, x in zip(signs, diffs))) >= observed - 1e-12 for signs in flips)

@@ -22,7 +22,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from ner.config import TrainConfig
-from ner.crossval import saved_folds, summarize
+from ner.crossval import informative, saved_folds, summarize
 from ner.entity import Span
 from ner.evaluate import span_scores
 from ner.labels import LABELS
@@ -79,7 +79,7 @@ def _pick(by_floor: dict, label: str, docs: list[str]) -> float:
     """The floor with the best mean F1 of `label` over `docs` (folds where it is absent say nothing); ties: the lowest."""
 
     def mean_f1(t: float) -> float:
-        seen = [by_floor[t][d][label]["f1"] for d in docs if by_floor[t][d][label]["support"] or by_floor[t][d][label]["predicted"]]
+        seen = [by_floor[t][d][label]["f1"] for d in docs if informative(by_floor[t][d][label])]
         return sum(seen) / len(seen) if seen else 0.0
 
     return max(GRID, key=lambda t: (round(mean_f1(t), 9), -t))

@@ -46,3 +46,9 @@ def test_paired_uses_shared_folds_and_skips_unseen_labels(load_script) -> None:
 def test_no_shared_fold_is_a_clear_error(load_script) -> None:
     with pytest.raises(SystemExit, match="share no fold"):
         load_script("compare_journals").paired({"a": _fold(0.5, 0.5)}, {"b": _fold(0.5, 0.5)})
+
+
+def test_too_many_folds_for_the_exact_test_is_a_clear_error(load_script) -> None:
+    script = load_script("compare_journals")
+    with pytest.raises(SystemExit, match="at most 20 folds"):
+        script.sign_flip_p([0.01] * (script.MAX_EXACT_FOLDS + 1))
