@@ -16,6 +16,7 @@ from .config import TrainConfig
 from .entity import Document, Span
 from .evaluate import prf, span_scores
 from .labels import LABELS
+from .tagger import above_floors
 
 
 def cross_validate(
@@ -30,7 +31,9 @@ def cross_validate(
 ) -> dict:
     """Train once per held-out document (fixed epochs, no dev split) and score the held-out one.
 
-    Folds in `done` are taken as they are. Each new fold records its predicted spans. With
+    Folds in `done` are taken as they are. Each new fold records its predicted spans, and its
+    candidates: every entity with its score before the score floors, so floors can be picked
+    from the journal alone (scripts/tune_score_floors.py --journal). With
     `save_models`, each fold's model is kept in `save_models/<document id>/`, and a fold whose
     model is already there (same training settings, same training documents) is scored without
     retraining, so a change of decoding costs no training. `extra(held)` gives training-only
@@ -57,15 +60,15 @@ def cross_validate(
             if saved:
                 more = f" and {len(added)} training-only documents" if added else ""
                 save_model(result, saved, f"{len(rest)} gold documents{more} (fold holding out {held.id})")
-        tagged = torch_tagger(model, tokenizer, fold_cfg).tag([held.text])[0]
-        scores = span_scores(
-            [(held.id, s) for s in held.spans], [(held.id, Span(e.start, e.end, e.label)) for e in tagged.entities]
-        )
+        candidates = torch_tagger(model, tokenizer, replace(fold_cfg, min_entity_score={})).tag([held.text])[0].entities
+        entities = above_floors(candidates, fold_cfg.min_entity_score)
+        scores = span_scores([(held.id, s) for s in held.spans], [(held.id, Span(e.start, e.end, e.label)) for e in entities])
         scores["seconds"] = round(seconds, 1)
         scores["peak_rss_mb"] = round(peak)
         if added:
             scores["training_only_documents"] = len(added)
-        scores["predictions"] = [[e.start, e.end, e.label] for e in tagged.entities]
+        scores["predictions"] = [[e.start, e.end, e.label] for e in entities]
+        scores["candidates"] = [[e.start, e.end, e.label, e.score] for e in candidates]  # before floors: tune_score_floors
         folds[held.id] = scores
         if on_fold:
             on_fold(held.id, scores)
@@ -105,6 +108,16 @@ def read_folds(path: str | Path) -> dict[str, dict]:
     if path.name.endswith(".jsonl"):
         return {k: v for line in text.splitlines() if line.strip() for k, v in json.loads(line).items()}
     return json.loads(text)["folds"]
+
+
+def summary_table(summaries: Mapping[str, dict], first_column: str, width: int = 30) -> str:
+    """One row per `summarize` result: mean per-fold F1 of each label and overall, then pooled overall F1."""
+    cols = [*LABELS, "overall"]
+    lines = [f"{first_column:<{width}} " + " ".join(f"{c[:11]:>11}" for c in cols) + f" {'pooled':>8}"]
+    for name, s in summaries.items():
+        means = " ".join(f"{s['mean_per_label_f1'][c]:>11.3f}" for c in cols)
+        lines.append(f"{name[-width:]:<{width}} {means} {s['pooled']['overall']['f1']:>8.3f}")
+    return "\n".join(lines)
 
 
 def informative(scores: Mapping) -> bool:

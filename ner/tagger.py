@@ -122,11 +122,15 @@ class WindowedTagger:
         if self.span_rules if span_rules is None else span_rules:  # rules may trim an entity: filter again
             entities = [e for e in apply_span_rules(text, entities) if e.end - e.start >= shortest]
         floors = self.min_entity_score if min_entity_score is None else min_entity_score
-        entities = [e for e in entities if e.score >= floors.get(e.label, 0.0)]
-        return TaggedText(enc.offsets, tags, entities)
+        return TaggedText(enc.offsets, tags, above_floors(entities, floors))
 
     def extract_batch(self, texts: Sequence[str], batch_size: int | None = None) -> list[list[Entity]]:
         return [t.entities for t in self.tag(texts, batch_size)]
+
+
+def above_floors(entities: Sequence[Entity], floors: Mapping[str, float]) -> list[Entity]:
+    """The entities at least as sure as their label's score floor (a label without one keeps all)."""
+    return [e for e in entities if e.score >= floors.get(e.label, 0.0)]
 
 
 def _softmax(x: np.ndarray) -> np.ndarray:

@@ -19,10 +19,9 @@ import argparse
 import json
 from pathlib import Path
 
-from ner.crossval import saved_folds, summarize
+from ner.crossval import saved_folds, summarize, summary_table
 from ner.entity import Span
 from ner.evaluate import span_scores
-from ner.labels import LABELS
 from ner.labelstudio import load_documents
 from ner.train import load_model, torch_tagger
 
@@ -62,11 +61,8 @@ def main() -> None:
 
 
 def _table(title: str, summaries: dict) -> None:
-    cols = [*LABELS, "overall"]
     print(f"\n{title}; mean per-fold exact-span F1 (pooled overall in the last column)")
-    print(f"{'decoding':<30} " + " ".join(f"{c[:11]:>11}" for c in cols) + f" {'pooled':>8}")
-    for setting, s in summaries.items():
-        print(f"{setting:<30} " + " ".join(f"{s['mean_per_label_f1'][c]:>11.3f}" for c in cols) + f" {s['pooled']['overall']['f1']:>8.3f}")
+    print(summary_table(summaries, "decoding"))
 
 
 if __name__ == "__main__":

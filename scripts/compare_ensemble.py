@@ -18,10 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ner.crossval import saved_folds, summarize
+from ner.crossval import saved_folds, summarize, summary_table
 from ner.entity import Span
 from ner.evaluate import span_scores
-from ner.labels import LABELS
 from ner.labelstudio import load_documents
 from ner.train import load_model, torch_tagger
 
@@ -57,11 +56,8 @@ def main() -> None:
         folds[names[-1]][held.id] = _score(gold, held, taggers[0].decode(held.text, enc, mean).entities)
         print(held.id, " | ".join(f"{folds[n][held.id]['overall']['f1']:.3f}" for n in names), flush=True)
     result = {name: summarize(f) for name, f in folds.items()}
-    cols = [*LABELS, "overall"]
     print(f"\n{len(shared)} held-out documents; mean per-fold exact-span F1 (pooled overall last)")
-    print(f"{'models':<44} " + " ".join(f"{c[:11]:>11}" for c in cols) + f" {'pooled':>8}")
-    for name, s in result.items():
-        print(f"{name[-44:]:<44} " + " ".join(f"{s['mean_per_label_f1'][c]:>11.3f}" for c in cols) + f" {s['pooled']['overall']['f1']:>8.3f}")
+    print(summary_table(result, "models", width=44))
     if args.out:
         args.out.write_text(json.dumps(result, indent=2))
 

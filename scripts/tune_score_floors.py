@@ -9,6 +9,10 @@ reports a nested estimate: each fold is scored with the floors picked on the oth
 
     python scripts/tune_score_floors.py --models runs/cv-default-models --config configs/default.yaml \
         --out docs/results/score-floors.json
+    python scripts/tune_score_floors.py --journal docs/results/cv-default.partial.jsonl   # no models needed
+
+With `--journal`, the held-out entities and scores are the candidates a `ner cv` run recorded
+(tagged with that run's decoding), so the fold models need not be kept.
 
 Put the floors picked on all folds in the config (`min_entity_score:`); `ner cv` then re-scores the
 saved fold models with them (they are not a training setting).
@@ -22,30 +26,33 @@ from dataclasses import replace
 from pathlib import Path
 
 from ner.config import TrainConfig
-from ner.crossval import informative, saved_folds, summarize
-from ner.entity import Span
+from ner.crossval import informative, read_folds, saved_folds, summarize, summary_table
+from ner.entity import Document, Span
 from ner.evaluate import span_scores
 from ner.labels import LABELS
 from ner.labelstudio import load_documents
-from ner.train import load_model, torch_tagger
 
 GRID = (0.0, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 0.97, 0.99)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--models", type=Path, required=True, help="folder of fold models named after their held-out document")
-    parser.add_argument("--config", required=True, help="the recipe whose decoding settings to use (its floors are ignored)")
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--models", type=Path, help="folder of fold models named after their held-out document")
+    source.add_argument("--journal", type=Path, help="a `ner cv` journal (.partial.jsonl or .json) with candidates")
+    parser.add_argument("--config", help="with --models: the recipe whose decoding settings to use (its floors are ignored)")
     parser.add_argument("--data", default="annotations")
     parser.add_argument("--out", type=Path, help="also write the floors and scores as JSON")
     args = parser.parse_args()
-    cfg = replace(TrainConfig.from_yaml(args.config), min_entity_score={})
-    held_out = {}  # document id → (gold spans, [(span, score)])
-    for model_dir, held in saved_folds(args.models, load_documents(args.data)):
-        model, tokenizer, _ = load_model(model_dir)
-        entities = torch_tagger(model, tokenizer, cfg).tag([held.text])[0].entities
-        held_out[held.id] = (held.spans, [(Span(e.start, e.end, e.label), e.score) for e in entities])
-        print(f"tagged {held.id}", flush=True)
+    if args.models and not args.config:
+        parser.error("--models needs --config (the decoding settings to tag with)")
+    documents = load_documents(args.data)
+    try:
+        held_out = journal_candidates(args.journal, documents) if args.journal else tag_with_models(args.models, args.config, documents)
+    except ValueError as e:
+        parser.exit(2, f"tune_score_floors: {e}\n")
+    if not held_out:
+        parser.exit(2, "tune_score_floors: no folds to pick floors on\n")
     docs = sorted(held_out)
     # labels are scored apart, so one floor for all labels gives every label's F1 at that floor
     by_floor = {t: {d: _score(held_out, d, dict.fromkeys(LABELS, t)) for d in docs} for t in GRID}
@@ -60,13 +67,40 @@ def main() -> None:
         "nested floors": nested_floors,
     }
     print(f"\nfloors picked on all {len(docs)} folds: " + ", ".join(f"{k} {v}" for k, v in everywhere.items()))
-    cols = [*LABELS, "overall"]
-    print(f"{'mean per-fold exact-span F1':<52} " + " ".join(f"{c[:11]:>11}" for c in cols) + f" {'pooled':>8}")
-    for name in ("without floors", "floors picked on all folds", "nested: each fold with floors picked on the others"):
-        s = result[name]
-        print(f"{name:<52} " + " ".join(f"{s['mean_per_label_f1'][c]:>11.3f}" for c in cols) + f" {s['pooled']['overall']['f1']:>8.3f}")
+    rows = ("without floors", "floors picked on all folds", "nested: each fold with floors picked on the others")
+    print(summary_table({name: result[name] for name in rows}, "mean per-fold exact-span F1", width=52))
     if args.out:
         args.out.write_text(json.dumps(result, indent=2))
+
+
+def tag_with_models(models: Path, config: str, docs: list[Document]) -> dict:
+    """Document id → (gold spans, [(span, score)]): each fold model tags its held-out document, without floors."""
+    from ner.train import load_model, torch_tagger  # torch: only on this path
+
+    cfg = replace(TrainConfig.from_yaml(config), min_entity_score={})
+    held_out = {}
+    for model_dir, held in saved_folds(models, docs):
+        model, tokenizer, _ = load_model(model_dir)
+        entities = torch_tagger(model, tokenizer, cfg).tag([held.text])[0].entities
+        held_out[held.id] = (held.spans, [(Span(e.start, e.end, e.label), e.score) for e in entities])
+        print(f"tagged {held.id}", flush=True)
+    return held_out
+
+
+def journal_candidates(journal: Path, docs: list[Document]) -> dict:
+    """Document id → (gold spans, [(span, score)]) from the candidates a `ner cv` run recorded."""
+    by_id = {d.id: d for d in docs}
+    held_out = {}
+    for doc_id, fold in read_folds(journal).items():
+        if doc_id not in by_id:
+            raise ValueError(f"{journal}: fold {doc_id!r} is not a document of the data")
+        if "candidates" not in fold:
+            raise ValueError(
+                f"{journal}: fold {doc_id} has no candidates (written before `ner cv` kept them); "
+                "re-score its saved fold models with `ner cv --save-models`, or use --models"
+            )
+        held_out[doc_id] = (by_id[doc_id].spans, [(Span(a, b, label), score) for a, b, label, score in fold["candidates"]])
+    return held_out
 
 
 def _score(held_out: dict, doc: str, floors: dict) -> dict:

@@ -11,9 +11,10 @@ from click.testing import CliRunner
 
 from ner.cli import main
 from ner.config import TrainConfig
-from ner.crossval import summarize
+from ner.crossval import summarize, summary_table
 from ner.entity import Document, Span
 from ner.evaluate import span_scores
+from ner.labels import LABELS
 from ner.labelstudio import to_tasks
 
 
@@ -36,6 +37,10 @@ def test_pooling_from_fold_counts_equals_pooling_the_spans():
     assert result["mean_per_label_f1"]["ORG"] == pytest.approx((2 / 3 + 1.0) / 2)
     assert result["mean_per_label_f1"]["PROJECT"] == 0.0
     assert result["mean_per_label_f1"]["AMOUNT"] == 0.0  # only in a, missed by a boundary
+    # overall: a p 2/4 r 2/3 -> 4/7, b p 1/1 r 1/2 -> 2/3; their mean 0.619; pooled 0.6
+    header, row = summary_table({"a long recipe name": result}, "recipe", width=10).splitlines()
+    assert header.split() == ["recipe", "METRIC", "AMOUNT", "GROWTH_RATE", "PROJECT", "ORG", "overall", "pooled"]
+    assert row.split() == ["ecipe", "name", "1.000", "0.000", "0.000", "0.000", "0.833", "0.619", "0.600"]
 
 
 @pytest.fixture
@@ -114,3 +119,21 @@ def test_settings_added_later_resume_at_their_default_and_differ_otherwise(cv_se
     (tmp / "l1.yaml").write_text(yaml.safe_dump({**cfg, "encoder_layers": 1}))
     r = run(tmp / "l1.yaml", "--resume")
     assert r.exit_code != 0 and "differs in encoder_layers" in r.output
+
+
+def test_each_fold_keeps_its_candidates_and_the_floors_filter_them(cv_setup):
+    docs, data, tmp = cv_setup
+    run = lambda cfg, out: CliRunner().invoke(main, ["cv", "--config", str(cfg), "--data", str(data), "--out", str(tmp / out),
+                                                     "--only", docs[0].id, "--save-models", str(tmp / "folds")])
+    assert run(tmp / "cfg.yaml", "plain.json").exit_code == 0
+    plain = json.loads((tmp / "plain.partial.jsonl").read_text())[docs[0].id]
+    scores = sorted(c[3] for c in plain["candidates"])
+    assert scores and plain["predictions"] == [c[:3] for c in plain["candidates"]]  # no floors: all kept
+    floor = scores[len(scores) // 2]
+    cfg = yaml.safe_load((tmp / "cfg.yaml").read_text())
+    (tmp / "floors.yaml").write_text(yaml.safe_dump({**cfg, "min_entity_score": {label: floor for label in LABELS}}))
+    assert run(tmp / "floors.yaml", "floors.json").exit_code == 0  # the saved model, re-scored
+    floored = json.loads((tmp / "floors.partial.jsonl").read_text())[docs[0].id]
+    assert floored["candidates"] == plain["candidates"]  # the floors do not change what the model finds
+    assert floored["predictions"] == [c[:3] for c in plain["candidates"] if c[3] >= floor]
+    assert 0 < len(floored["predictions"]) < len(plain["predictions"]) or len(set(scores)) == 1

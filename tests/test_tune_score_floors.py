@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from ner.entity import Span
+import json
+
+import pytest
+
+from ner.entity import Document, Span
 from ner.labels import LABELS
 
 
@@ -24,3 +28,24 @@ def test_the_lowest_floor_that_drops_the_unsure_mistakes_is_picked(load_script):
     assert tune._pick(by_floor, "PROJECT", docs) == 0.0  # absent everywhere: no floor
     kept = tune._score(held_out, "a", {"ORG": 0.65})
     assert kept["overall"]["f1"] == 1.0 and kept["METRIC"]["f1"] == 1.0
+
+
+def test_floors_are_picked_from_a_journal_without_the_fold_models(load_script, tmp_path):
+    tune = load_script("tune_score_floors")
+    docs = [Document("a", "x" * 20, [Span(0, 4, "ORG")]), Document("b", "y" * 20, [Span(2, 6, "ORG")])]
+    journal = tmp_path / "cv.partial.jsonl"
+    journal.write_text(
+        json.dumps({"a": {"candidates": [[0, 4, "ORG", 0.9], [5, 8, "ORG", 0.6]]}}) + "\n"
+        + json.dumps({"b": {"candidates": [[2, 6, "ORG", 0.97]]}}) + "\n"
+    )
+    held_out = tune.journal_candidates(journal, docs)
+    assert held_out["a"] == ([Span(0, 4, "ORG")], [(Span(0, 4, "ORG"), 0.9), (Span(5, 8, "ORG"), 0.6)])
+    by_floor = {t: {d: tune._score(held_out, d, dict.fromkeys(LABELS, t)) for d in held_out} for t in tune.GRID}
+    assert tune._pick(by_floor, "ORG", ["a", "b"]) == 0.65
+
+    journal.write_text(json.dumps({"a": {"predictions": [[0, 4, "ORG"]]}}) + "\n")
+    with pytest.raises(ValueError, match="fold a has no candidates"):
+        tune.journal_candidates(journal, docs)
+    journal.write_text(json.dumps({"c": {"candidates": []}}) + "\n")
+    with pytest.raises(ValueError, match="'c' is not a document"):
+        tune.journal_candidates(journal, docs)
