@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
+from typing import Callable
 
 import yaml
 
@@ -26,6 +27,8 @@ class TrainConfig:
     warmup_ratio: float = 0.1
     weight_decay: float = 0.01
     dropout: float = 0.1
+    # label → weight of its B-/I- tokens in the loss (others 1): above 1 trades precision for recall
+    label_weights: dict = field(default_factory=dict)
     substitute_probability: float = 0.0  # chance, per epoch, that a PROJECT/ORG name is swapped for another (ner/augment.py)
     encoder_layers: int = 0  # keep only the first N layers of the base encoder (smaller and faster); 0 keeps all
     dev_docs: int = 2  # documents held out for early stopping; 0 trains on all for `epochs`
@@ -71,7 +74,8 @@ class TrainConfig:
         for name in ("substitute_probability", "self_training_min_confidence"):  # fractions
             if not 0.0 <= data.get(name, defaults[name]) <= 1.0:
                 raise ValueError(f"{path}: {name} must be between 0 and 1")
-        _check_score_floors(path, data.get("min_entity_score", {}))
+        _check_label_map(path, "min_entity_score", data.get("min_entity_score", {}), "a number between 0 and 1", lambda v: 0.0 <= v <= 1.0)
+        _check_label_map(path, "label_weights", data.get("label_weights", {}), "a positive number", lambda v: v > 0)
         try:
             check_decoding(data.get("decoding", cls.decoding))
         except ValueError as exc:
@@ -86,11 +90,12 @@ class TrainConfig:
         return asdict(self)
 
 
-def _check_score_floors(path: str | Path, floors) -> None:
-    if not isinstance(floors, dict):
-        raise ValueError(f"{path}: min_entity_score must map labels to numbers, got {floors!r}")
-    for label, floor in floors.items():
+def _check_label_map(path: str | Path, name: str, mapping, what: str, ok: Callable[[float], bool]) -> None:
+    """A setting that maps labels to numbers: known labels only, each value `what`."""
+    if not isinstance(mapping, dict):
+        raise ValueError(f"{path}: {name} must map labels to numbers, got {mapping!r}")
+    for label, value in mapping.items():
         if label not in LABELS:
-            raise ValueError(f"{path}: min_entity_score names {label!r}, not one of {', '.join(LABELS)}")
-        if isinstance(floor, bool) or not isinstance(floor, (int, float)) or not 0.0 <= floor <= 1.0:
-            raise ValueError(f"{path}: min_entity_score for {label} must be a number between 0 and 1, got {floor!r}")
+            raise ValueError(f"{path}: {name} names {label!r}, not one of {', '.join(LABELS)}")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not ok(value):
+            raise ValueError(f"{path}: {name} for {label} must be {what}, got {value!r}")

@@ -101,6 +101,16 @@ def optimizer_step(model, loss, optimizer, scheduler) -> float:
     return loss.item()
 
 
+def tag_weights(tags: Sequence[str], label_weights: dict, device) -> torch.Tensor:
+    """Loss weight per tag id: a label's B- and I- tags take its weight, every other tag 1."""
+    return torch.tensor([float(label_weights.get(t[2:], 1.0)) if t != "O" else 1.0 for t in tags], device=device)
+
+
+def weighted_loss(logits: torch.Tensor, labels: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+    """Token cross-entropy with per-tag weights (a weighted mean; padding and sub-tokens, -100, ignored)."""
+    return torch.nn.functional.cross_entropy(logits.view(-1, logits.size(-1)), labels.view(-1), weight=weights, ignore_index=-100)
+
+
 def _batches(windows: list[TrainingWindow], batch_size: int, pad_id: int, rng: random.Random):
     """Shuffle, then group windows of similar length into batches (less padding), in random order."""
     idx = list(range(len(windows)))
@@ -180,6 +190,7 @@ def train(
     ]
     optimizer = torch.optim.AdamW(groups, lr=cfg.learning_rate)
     scheduler = get_linear_schedule_with_warmup(optimizer, int(cfg.warmup_ratio * total), total)
+    weights = tag_weights(tags, cfg.label_weights, device) if cfg.label_weights else None
     rng = random.Random(cfg.seed)
     swap_rng, pool = random.Random(cfg.seed + 1), name_pool(train_docs)
     result = TrainResult(model, tokenizer, cfg, [d.id for d in train_docs], [d.id for d in dev_docs])
@@ -192,7 +203,8 @@ def train(
             swapped = [substitute(d, pool, swap_rng, cfg.substitute_probability) for d in train_docs]
             windows = training_windows(tokenizer, swapped, tag_ids, cfg.max_length, cfg.overlap)
         for ids, mask, labels in _batches(windows, cfg.batch_size, tokenizer.pad_token_id, rng):
-            loss = model(input_ids=ids.to(device), attention_mask=mask.to(device), labels=labels.to(device)).loss
+            out = model(input_ids=ids.to(device), attention_mask=mask.to(device), labels=labels.to(device))
+            loss = out.loss if weights is None else weighted_loss(out.logits, labels.to(device), weights)
             losses.append(optimizer_step(model, loss, optimizer, scheduler))
             bar.update(1)
         entry = {"epoch": epoch, "loss": float(np.mean(losses))}

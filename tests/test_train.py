@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import replace
 
 import pytest
+import torch
 import yaml
 from click.testing import CliRunner
 
 from ner.cli import main
 from ner.config import TrainConfig
 from ner.entity import Document, Span
+from ner.labels import bio_tags
 from ner.labelstudio import to_tasks
-from ner.train import load_model, resolve_base_model, save_model, split_documents, train
+from ner.train import load_model, resolve_base_model, save_model, split_documents, tag_weights, train, weighted_loss
 
 
 @pytest.fixture(scope="module")
@@ -107,6 +110,38 @@ def test_score_floors_are_per_label_checked_and_not_a_training_setting(tmp_path)
         ("min_entity_score:\n  PERSON: 0.9", "names 'PERSON', not one of METRIC"),
         ("min_entity_score:\n  ORG: 1.5", "for ORG must be a number between 0 and 1"),
         ("min_entity_score:\n  ORG: high", "for ORG must be a number between 0 and 1"),
+    ):
+        (tmp_path / "h.yaml").write_text(bad + "\n")
+        with pytest.raises(ValueError, match=message):
+            TrainConfig.from_yaml(tmp_path / "h.yaml")
+
+
+def test_label_weights_change_what_is_learned(tiny_model, small_docs):
+    cfg = TrainConfig(base_model=str(tiny_model), max_length=64, overlap=8, epochs=1, batch_size=4, dev_docs=0)
+    plain = train(cfg, small_docs, progress=False)
+    weighted = train(replace(cfg, label_weights={"ORG": 5.0}), small_docs, progress=False)
+    assert plain.history[0]["loss"] != weighted.history[0]["loss"]  # same seed and batches: only the loss differs
+
+
+def test_label_weights_weight_a_labels_tokens_in_the_loss(tmp_path):
+    tags = bio_tags()
+    weights = tag_weights(tags, {"ORG": 3.0}, "cpu")
+    assert [tags[i] for i, w in enumerate(weights.tolist()) if w != 1.0] == ["B-ORG", "I-ORG"]
+    # two tokens, both with logits 0 (p = 1/11 for every tag) and one ignored: gold O (weight 1), gold B-ORG (3)
+    logits = torch.zeros(1, 3, len(tags))
+    labels = torch.tensor([[0, tags.index("B-ORG"), -100]])
+    # a weighted mean of equal losses is that loss: ln 11
+    assert weighted_loss(logits, labels, weights).item() == pytest.approx(math.log(11))
+    logits[0, 0, 0] = math.log(10)  # the O token: p(O) = 10/20, loss ln 2; the ORG token still ln 11
+    assert weighted_loss(logits, labels, weights).item() == pytest.approx((math.log(2) + 3 * math.log(11)) / 4)
+    (tmp_path / "w.yaml").write_text("label_weights:\n  PROJECT: 2\n  ORG: 2.5\n")
+    cfg = TrainConfig.from_yaml(tmp_path / "w.yaml")
+    assert cfg.label_weights == {"PROJECT": 2, "ORG": 2.5}
+    assert cfg.training_settings() != TrainConfig().training_settings()  # another recipe: fold models retrain
+    for bad, message in (
+        ("label_weights: 2", "must map labels to numbers"),
+        ("label_weights:\n  PERSON: 2", "names 'PERSON', not one of METRIC"),
+        ("label_weights:\n  ORG: 0", "for ORG must be a positive number"),
     ):
         (tmp_path / "h.yaml").write_text(bad + "\n")
         with pytest.raises(ValueError, match=message):
