@@ -117,10 +117,9 @@ def _tagger_for(model: str):
         from .inference import Extractor
 
         return Extractor(path).tagger
-    from .train import load_model, torch_tagger
+    from .train import load_tagger
 
-    m, tok, cfg = load_model(path)
-    return torch_tagger(m, tok, cfg)
+    return load_tagger(path)
 
 
 @main.command()

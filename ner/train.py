@@ -91,6 +91,12 @@ def torch_tagger(model, tokenizer, cfg: TrainConfig, batch_size: int = 16) -> Wi
     )
 
 
+def load_tagger(path: str | Path, cfg: TrainConfig | None = None) -> WindowedTagger:
+    """A saved model directory as a WindowedTagger, decoding as its own config says unless `cfg` is given."""
+    model, tokenizer, saved = load_model(path)
+    return torch_tagger(model, tokenizer, cfg or saved)
+
+
 def optimizer_step(model, loss, optimizer, scheduler) -> float:
     """Backpropagate, clip the gradient norm to 1, step the optimizer and schedule; returns the loss."""
     loss.backward()

@@ -23,7 +23,7 @@ from ner.crossval import saved_folds, summarize, summary_table
 from ner.entity import Span
 from ner.evaluate import span_scores
 from ner.labelstudio import load_documents
-from ner.train import load_model, torch_tagger
+from ner.train import load_tagger
 
 SETTINGS = {  # name: (decoding, shortest entity kept in characters, span rules)
     "argmax": ("argmax", 1, False),
@@ -43,8 +43,7 @@ def main() -> None:
     args = parser.parse_args()
     folds = {setting: {} for setting in SETTINGS}
     for model_dir, held in saved_folds(args.models, load_documents(args.data)):
-        model, tokenizer, cfg = load_model(model_dir)
-        tagger = torch_tagger(model, tokenizer, cfg)
+        tagger = load_tagger(model_dir)
         ((enc, probs),) = tagger.probabilities([held.text])
         gold = [(held.id, s) for s in held.spans]
         for setting, (method, shortest, rules) in SETTINGS.items():

@@ -22,7 +22,7 @@ from ner.crossval import saved_folds, summarize, summary_table
 from ner.entity import Span
 from ner.evaluate import span_scores
 from ner.labelstudio import load_documents
-from ner.train import load_model, torch_tagger
+from ner.train import load_tagger
 
 
 def main() -> None:
@@ -44,8 +44,7 @@ def main() -> None:
         gold = [(held.id, s) for s in held.spans]
         taggers, probs = [], []
         for member, name in zip(members, names):
-            model, tokenizer, cfg = load_model(member[held.id])
-            tagger = torch_tagger(model, tokenizer, cfg)
+            tagger = load_tagger(member[held.id])
             if taggers and tagger.tags != taggers[0].tags:
                 raise SystemExit(f"{member[held.id]}: its tags differ from the first member's; cannot average")
             ((enc, p),) = tagger.probabilities([held.text])

@@ -75,13 +75,12 @@ def main() -> None:
 
 def tag_with_models(models: Path, config: str, docs: list[Document]) -> dict:
     """Document id → (gold spans, [(span, score)]): each fold model tags its held-out document, without floors."""
-    from ner.train import load_model, torch_tagger  # torch: only on this path
+    from ner.train import load_tagger  # torch: only on this path
 
     cfg = replace(TrainConfig.from_yaml(config), min_entity_score={})
     held_out = {}
     for model_dir, held in saved_folds(models, docs):
-        model, tokenizer, _ = load_model(model_dir)
-        entities = torch_tagger(model, tokenizer, cfg).tag([held.text])[0].entities
+        entities = load_tagger(model_dir, cfg).tag([held.text])[0].entities
         held_out[held.id] = (held.spans, [(Span(e.start, e.end, e.label), e.score) for e in entities])
         print(f"tagged {held.id}", flush=True)
     return held_out

@@ -16,7 +16,7 @@ from ner.config import TrainConfig
 from ner.entity import Document, Span
 from ner.labels import bio_tags
 from ner.labelstudio import to_tasks
-from ner.train import load_model, resolve_base_model, save_model, split_documents, tag_weights, train, weighted_loss
+from ner.train import load_model, load_tagger, resolve_base_model, save_model, split_documents, tag_weights, train, weighted_loss
 
 
 @pytest.fixture(scope="module")
@@ -40,6 +40,8 @@ def test_training_runs_saves_and_reloads(tiny_model, small_docs, tmp_path):
     assert not list(out.glob("*.bin")), "no pickled weights"
     model, tokenizer, cfg2 = load_model(out)
     assert cfg2 == cfg and model.config.num_labels == 11
+    assert load_tagger(out).decoding == cfg.decoding == "viterbi-words"  # decodes as saved …
+    assert load_tagger(out, replace(cfg, decoding="argmax", min_entity_score={"ORG": 0.9})).decoding == "argmax"  # … or as told
     card = (out / "README.md").read_text()
     assert "Base model" in card and "Licence" in card
 
