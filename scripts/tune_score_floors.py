@@ -89,17 +89,20 @@ def tag_with_models(models: Path, config: str, docs: list[Document]) -> dict:
 def journal_candidates(journal: Path, docs: list[Document]) -> dict:
     """Document id → (gold spans, [(span, score)]) from the candidates a `ner cv` run recorded."""
     by_id = {d.id: d for d in docs}
-    held_out = {}
-    for doc_id, fold in read_folds(journal).items():
-        if doc_id not in by_id:
-            raise ValueError(f"{journal}: fold {doc_id!r} is not a document of the data")
-        if "candidates" not in fold:
-            raise ValueError(
-                f"{journal}: fold {doc_id} has no candidates (written before `ner cv` kept them); "
-                "re-score its saved fold models with `ner cv --save-models`, or use --models"
-            )
-        held_out[doc_id] = (by_id[doc_id].spans, [(Span(a, b, label), score) for a, b, label, score in fold["candidates"]])
-    return held_out
+    folds = read_folds(journal)
+    unknown = [doc_id for doc_id in folds if doc_id not in by_id]
+    if unknown:
+        raise ValueError(f"{journal}: fold(s) {', '.join(map(repr, unknown))} not documents of the data")
+    bare = [doc_id for doc_id, fold in folds.items() if "candidates" not in fold]
+    if bare:
+        raise ValueError(
+            f"{journal}: {len(bare)} of {len(folds)} folds have no candidates (written before `ner cv` kept them): "
+            f"{', '.join(bare)}; re-score their saved fold models with `ner cv --save-models`, or use --models"
+        )
+    return {
+        doc_id: (by_id[doc_id].spans, [(Span(a, b, label), score) for a, b, label, score in fold["candidates"]])
+        for doc_id, fold in folds.items()
+    }
 
 
 def _score(held_out: dict, doc: str, floors: dict) -> dict:

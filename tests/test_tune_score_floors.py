@@ -44,8 +44,8 @@ def test_floors_are_picked_from_a_journal_without_the_fold_models(load_script, t
     assert tune._pick(by_floor, "ORG", ["a", "b"]) == 0.65
 
     journal.write_text(json.dumps({"a": {"predictions": [[0, 4, "ORG"]]}}) + "\n")
-    with pytest.raises(ValueError, match="fold a has no candidates"):
+    with pytest.raises(ValueError, match="1 of 1 folds have no candidates .*: a;"):
         tune.journal_candidates(journal, docs)
     journal.write_text(json.dumps({"c": {"candidates": []}}) + "\n")
-    with pytest.raises(ValueError, match="'c' is not a document"):
+    with pytest.raises(ValueError, match="fold\\(s\\) 'c' not documents"):
         tune.journal_candidates(journal, docs)
