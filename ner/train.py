@@ -109,7 +109,7 @@ def optimizer_step(model, loss, optimizer, scheduler) -> float:
 
 def tag_weights(tags: Sequence[str], label_weights: dict, device) -> torch.Tensor:
     """Loss weight per tag id: a label's B- and I- tags take its weight, every other tag 1."""
-    return torch.tensor([float(label_weights.get(t[2:], 1.0)) if t != "O" else 1.0 for t in tags], device=device)
+    return torch.tensor([float(label_weights.get(t[2:], 1.0)) for t in tags], device=device)  # "O"[2:] is no label
 
 
 def weighted_loss(logits: torch.Tensor, labels: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
@@ -209,8 +209,11 @@ def train(
             swapped = [substitute(d, pool, swap_rng, cfg.substitute_probability) for d in train_docs]
             windows = training_windows(tokenizer, swapped, tag_ids, cfg.max_length, cfg.overlap)
         for ids, mask, labels in _batches(windows, cfg.batch_size, tokenizer.pad_token_id, rng):
-            out = model(input_ids=ids.to(device), attention_mask=mask.to(device), labels=labels.to(device))
-            loss = out.loss if weights is None else weighted_loss(out.logits, labels.to(device), weights)
+            ids, mask, labels = ids.to(device), mask.to(device), labels.to(device)
+            if weights is None:
+                loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss
+            else:
+                loss = weighted_loss(model(input_ids=ids, attention_mask=mask).logits, labels, weights)
             losses.append(optimizer_step(model, loss, optimizer, scheduler))
             bar.update(1)
         entry = {"epoch": epoch, "loss": float(np.mean(losses))}
