@@ -26,7 +26,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from ner.config import TrainConfig
-from ner.crossval import informative, read_folds, saved_folds, summarize, summary_table
+from ner.crossval import read_folds, saved_folds, summarize, summary_table
 from ner.entity import Document, Span
 from ner.evaluate import span_scores
 from ner.labels import LABELS
@@ -115,8 +115,7 @@ def _pick(by_floor: dict, label: str, docs: list[str]) -> float:
     """The floor with the best mean F1 of `label` over `docs` (folds where it is absent say nothing); ties: the lowest."""
 
     def mean_f1(t: float) -> float:
-        seen = [by_floor[t][d][label]["f1"] for d in docs if informative(by_floor[t][d][label])]
-        return sum(seen) / len(seen) if seen else 0.0
+        return summarize({d: by_floor[t][d] for d in docs})["mean_per_label_f1"][label]
 
     return max(GRID, key=lambda t: (round(mean_f1(t), 9), -t))
 
