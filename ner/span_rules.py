@@ -10,7 +10,9 @@ gold span of the annotated documents (tests/test_span_rules.py checks all of the
   have no direction word right before the number and stay AMOUNT.
 - A relative magnitude cut in two (15个 | 百分点) is one, and a GROWTH_RATE without a magnitude
   (the 逆势 of 逆势增长) is not an entity.
-- Ordinals (第4位) are never AMOUNT, and times (连续24个月, 129天, 2022年) are never entities.
+- Ordinals (第4位) are never AMOUNT, nor is a bare number with no unit (a hotline 96178, the 16 of
+  16个指标 cut from its 个) or a rank (世界500强, 5大支柱产业), and times (连续24个月, 129天,
+  2022年) are never entities. Numbers in words stay (万亿, 千亿 are gold amounts of their own).
 - A rate per something (796元/月, 27微克/立方米) is one AMOUNT.
 - No entity begins or ends with punctuation or a space. An entity leaves enclosing quotes and
   brackets out and takes in the other half of a pair it holds one half of (杭州湾引水工程（观海卫段）,
@@ -55,6 +57,7 @@ _CHANGE = rf"(?:{_COMPARISON.pattern})?(?:{_DIRECTION})了?(?:超过|超|近|约
 _CHANGE_AHEAD, _CHANGE_BEFORE = re.compile(_CHANGE), re.compile(_CHANGE + "$")
 _MAGNITUDE = re.compile(r"[\d零〇一二两三四五六七八九十百千万]|番")
 _TIME = re.compile(rf"{_RANGE}\s*个?(?:小时|分钟|工作日|季度|[年月天日周秒])(?!元)")  # not 日元
+_NO_QUANTITY = re.compile(r"[\d.,]+|(?:[\d.,]+|[零〇一二两三四五六七八九十百千]+)[强大]")  # 96178; 500强, 5大 (not 6大类)
 _PER_UNIT = re.compile(r"/(?:人·月|人次|平方米|立方米|千瓦时|公里|小时|[月年天日周人户亩吨次台件])")
 # the works noun that ends a project's name; not 工程师, 工程院, 项目部, 工程款 (a person, a body, money)
 _WORKS_NOUN = re.compile(r"(?:改扩建|提升改造|改造提升|建设|改造|提升|新建|扩建|续建|整治)?(?:项目|工程)(?![师院部款])")
@@ -184,7 +187,7 @@ def _apply(folded: str, e: Entity) -> tuple[int, int, str] | None:
     if label == "PROJECT" and (works := _WORKS_NOUN.match(folded, end)):
         end = works.end()
     if label == "AMOUNT":
-        if folded[start - 1 : start] == "第":
+        if folded[start - 1 : start] == "第" or _NO_QUANTITY.fullmatch(folded, start, end):
             return None
         if per := _PER_UNIT.match(folded, end):
             end = per.end()

@@ -144,18 +144,23 @@ def test_offsets_hold_on_arbitrary_unicode(extractor, text):
         assert text[e.start : e.end] == e.text
 
 
-def _digit_tagger(tokenizer, max_length):
-    """A 'model' that tags runs of digit tokens as AMOUNT using only the context inside its window,
-    so a window that starts inside a number would see a fresh B- there."""
+def _digit_tagger(tokenizer, max_length, units: str = ""):
+    """A 'model' that tags runs of digit tokens, and a unit of `units` right after one, as AMOUNT using
+    only the context inside its window, so a window that starts inside a number would see a fresh B- there."""
     tags = ["O", "B-AMOUNT", "I-AMOUNT"]
-    digit_ids = {i for t, i in tokenizer.get_vocab().items() if t.strip("#").isdigit()}
+    vocab = tokenizer.get_vocab()
+    digit_ids = {i for t, i in vocab.items() if t.strip("#").isdigit()}
+    unit_ids = {vocab[u] for u in units}
 
     def logits(ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         out = np.zeros((*ids.shape, 3), dtype=np.float32)
         for r in range(ids.shape[0]):
             for c in range(ids.shape[1]):
+                after_digit = c > 1 and ids[r, c - 1] in digit_ids
                 if ids[r, c] in digit_ids:
-                    out[r, c, 2 if c > 1 and ids[r, c - 1] in digit_ids else 1] = 10
+                    out[r, c, 2 if after_digit else 1] = 10
+                elif ids[r, c] in unit_ids and after_digit:
+                    out[r, c, 2] = 10
                 else:
                     out[r, c, 0] = 10
         return out
@@ -182,11 +187,11 @@ def test_entities_shorter_than_the_minimum_are_dropped(tokenizer):
 
 
 def test_span_rules_run_after_decoding_when_the_tagger_has_them(tokenizer):
-    tagger = _digit_tagger(tokenizer, max_length=32)
-    text = "居第12位，用时36天，共12家"  # an ordinal, a time and an amount, as the tagger's digits
-    assert [e.text for e in tagger.tag([text])[0].entities] == ["12", "36", "12"]
+    tagger = _digit_tagger(tokenizer, max_length=32, units="家")
+    text = "居第12位，用时36天，共12家，热线96178"  # an ordinal, a time, an amount and a bare number
+    assert [e.text for e in tagger.tag([text])[0].entities] == ["12", "36", "12家", "96178"]
     tagger.span_rules = True
-    assert [(e.start, e.text) for e in tagger.tag([text])[0].entities] == [(text.rindex("12"), "12")]
+    assert [(e.start, e.text) for e in tagger.tag([text])[0].entities] == [(text.rindex("12"), "12家")]
 
 
 def test_viterbi_words_gives_whole_words_to_names(tokenizer):

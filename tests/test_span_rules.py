@@ -47,6 +47,12 @@ def rules(text: str, *spans: tuple[str, str]) -> list[tuple[str, str]]:
         ("实现翻番", [("翻番", "GROWTH_RATE")], [("翻番", "GROWTH_RATE")]),
         # ordinals and times are not entities; yen are money
         ("增速居全国第4位", [("4位", "AMOUNT")], []),
+        # neither are bare numbers and ranks; a number in words and a unit after 大 are amounts
+        ("拨打“96178”热线", [("96178", "AMOUNT")], []),
+        ("等16个预期性指标", [("16", "AMOUNT")], []),
+        ("投资世界500强企业、全国百强县", [("500强", "AMOUNT"), ("百强", "AMOUNT")], []),
+        ("5大支柱产业迈入万亿级规模", [("5大", "AMOUNT"), ("万亿", "AMOUNT")], [("万亿", "AMOUNT")]),
+        ("基础技能等6大类10期专题培训", [("6大类", "AMOUNT"), ("10期", "AMOUNT")], [("6大类", "AMOUNT"), ("10期", "AMOUNT")]),
         ("连续24个月保持两位数增长", [("24个", "AMOUNT")], []),
         ("用电负荷129天超1亿千瓦", [("129天", "AMOUNT"), ("1亿千瓦", "AMOUNT")], [("1亿千瓦", "AMOUNT")]),
         ("5年增长18.7%", [("5年", "GROWTH_RATE"), ("增长18.7%", "GROWTH_RATE")], [("增长18.7%", "GROWTH_RATE")]),
