@@ -30,6 +30,7 @@ class TrainConfig:
     # label → weight of its B-/I- tokens in the loss (others 1): above 1 trades precision for recall
     label_weights: dict = field(default_factory=dict)
     substitute_probability: float = 0.0  # chance, per epoch, that a PROJECT/ORG name is swapped for another (ner/augment.py)
+    compose_probability: float = 0.0  # chance that a swapped name is composed from two names' parts (ner/augment.py)
     encoder_layers: int = 0  # keep only the first N layers of the base encoder (smaller and faster); 0 keeps all
     dev_docs: int = 2  # documents held out for early stopping; 0 trains on all for `epochs`
     patience: int = 5  # epochs without dev F1 gain before stopping
@@ -71,7 +72,7 @@ class TrainConfig:
                 raise ValueError(f"{path}: {name} must be a number, got {value!r}")
         if data.get("encoder_layers", 0) < 0:
             raise ValueError(f"{path}: encoder_layers must be 0 (all layers) or a positive number of layers")
-        for name in ("substitute_probability", "self_training_min_confidence"):  # fractions
+        for name in ("substitute_probability", "compose_probability", "self_training_min_confidence"):  # fractions
             if not 0.0 <= data.get(name, defaults[name]) <= 1.0:
                 raise ValueError(f"{path}: {name} must be between 0 and 1")
         _check_label_map(path, "min_entity_score", data.get("min_entity_score", {}), "a number between 0 and 1", lambda v: 0.0 <= v <= 1.0)

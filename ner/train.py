@@ -22,7 +22,7 @@ import yaml
 from tqdm.auto import tqdm
 from transformers import AutoConfig, AutoModelForTokenClassification, AutoTokenizer, get_linear_schedule_with_warmup
 
-from .augment import name_pool, substitute
+from .augment import name_parts, name_pool, substitute
 from .config import TrainConfig
 from .encoding import TrainingWindow, training_windows
 from .entity import Document
@@ -199,6 +199,7 @@ def train(
     weights = tag_weights(tags, cfg.label_weights, device) if cfg.label_weights else None
     rng = random.Random(cfg.seed)
     swap_rng, pool = random.Random(cfg.seed + 1), name_pool(train_docs)
+    parts = name_parts(pool) if cfg.compose_probability else None
     result = TrainResult(model, tokenizer, cfg, [d.id for d in train_docs], [d.id for d in dev_docs])
     best_f1, best_state, stale = -1.0, None, 0
     bar = tqdm(total=total, desc="training", unit="step", disable=not progress)
@@ -206,7 +207,7 @@ def train(
         model.train()
         losses = []
         if cfg.substitute_probability:  # fresh names every epoch
-            swapped = [substitute(d, pool, swap_rng, cfg.substitute_probability) for d in train_docs]
+            swapped = [substitute(d, pool, swap_rng, cfg.substitute_probability, parts, cfg.compose_probability) for d in train_docs]
             windows = training_windows(tokenizer, swapped, tag_ids, cfg.max_length, cfg.overlap)
         for ids, mask, labels in _batches(windows, cfg.batch_size, tokenizer.pad_token_id, rng):
             ids, mask, labels = ids.to(device), mask.to(device), labels.to(device)

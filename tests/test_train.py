@@ -95,7 +95,7 @@ def test_config_rejects_unknown_and_bad_settings(tmp_path):
     (tmp_path / "d.yaml").write_text("decoding: crf\n")
     with pytest.raises(ValueError, match="decoding must be one of argmax, viterbi"):
         TrainConfig.from_yaml(tmp_path / "d.yaml")
-    for setting in ("self_training_min_confidence", "substitute_probability"):
+    for setting in ("self_training_min_confidence", "substitute_probability", "compose_probability"):
         (tmp_path / "f.yaml").write_text(f"{setting}: 90\n")
         with pytest.raises(ValueError, match=f"{setting} must be between 0 and 1"):
             TrainConfig.from_yaml(tmp_path / "f.yaml")
