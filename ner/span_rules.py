@@ -29,6 +29,8 @@ gold span of the annotated documents (tests/test_span_rules.py checks all of the
   adverb.
 - A project's name takes in the works noun right after it (新城幼儿园 | 建设项目, 沿山精品线改造提升 |
   工程): no gold PROJECT is followed by 项目 or 工程.
+- A bare company name standing for its project stays ORG (健仕科技等7个项目): a PROJECT that
+  ends in a company's type word (电器, 科技, 实业, 集团, 公司…) is an ORG. No gold PROJECT ends in one.
 - A comparison word belongs to the change it begins: a name that took it in gives it back
   (国内生产总值比 | 增长12% → 国内生产总值 | 比上年增长12%).
 
@@ -62,6 +64,8 @@ _PER_UNIT = re.compile(r"/(?:人·月|人次|平方米|立方米|千瓦时|公�
 # the works noun that ends a project's name; not 工程师, 工程院, 项目部, 工程款 (a person, a body, money)
 _WORKS_NOUN = re.compile(r"(?:改扩建|提升改造|改造提升|建设|改造|提升|新建|扩建|续建|整治)?(?:项目|工程)(?![师院部款])")
 # qualifiers that belong to an indicator's name, and action verbs that do not (guidelines, METRIC)
+# the type word that ends a company's name (夏宝电器, 中梁房产, 恒耀實業): a PROJECT ending in one is its company
+_COMPANY_END = re.compile(r"(?:公司|集团|股份|控股|实业|房产|地产|置业|电器|科技|电子|药业|锁业|银行|证券)$")
 _KEPT_QUALIFIER = re.compile(r"规模以上|规上|全社会|一般公共预算|外贸自营|计划|实际(?=[利使]用外资)")
 _ACTION_VERB = r"共?(?:实现|完成|发放|投入|压减|促成|提出|增加|获得|募集|落实|带动)(?![值率])|共(?=投资)"
 _SCOPE_WORD = r"全年|全省|全市|全县|全区|全镇|全街道|全国|中心城区|各类"
@@ -186,6 +190,8 @@ def _apply(folded: str, e: Entity) -> tuple[int, int, str] | None:
             end = adverb.start()
     if label == "PROJECT" and (works := _WORKS_NOUN.match(folded, end)):
         end = works.end()
+    if label == "PROJECT" and _COMPANY_END.search(folded, start, end):
+        label = "ORG"
     if label == "AMOUNT":
         if folded[start - 1 : start] == "第" or _NO_QUANTITY.fullmatch(folded, start, end):
             return None

@@ -6,6 +6,10 @@ edges), `other label` (it overlaps only spans of other labels) or `none` (it ove
 a name missed outright, or a span invented). The split says which lever can help: boundary
 errors are decoding and span-rule territory, `none` needs the model to know more names.
 
+A second table asks whether a span rule could join coordinated names: for each pair of predicted
+spans of one label joined only by 、, 和 or 及, is the pair one gold span (黎明村、余家路村公益事业项目),
+two gold spans (公牛、韩电), or neither?
+
     python scripts/error_breakdown.py docs/results/cv-default.partial.jsonl [--examples 5]
 """
 
@@ -21,6 +25,8 @@ from ner.labels import LABELS
 from ner.labelstudio import load_documents
 
 KINDS = ("boundary", "other label", "none")
+COORDINATORS = ("、", "和", "及")
+PAIR_KINDS = ("one gold span", "two gold spans", "neither")
 
 Triple = tuple[int, int, str]
 
@@ -52,6 +58,20 @@ def breakdown(journal: Path, data: str) -> tuple[Counter, dict]:
     return counts, texts
 
 
+def coordinated_pairs(journal: Path, data: str) -> Counter:
+    """Counts keyed (label, one of PAIR_KINDS) of predicted same-label neighbours joined by a coordinator."""
+    docs = {d.id: d for d in load_documents(data)}
+    counts: Counter = Counter()
+    for doc_id, fold in read_folds(journal).items():
+        text, gold = docs[doc_id].text, {(s.start, s.end, s.label) for s in docs[doc_id].spans}
+        pred = sorted(tuple(p) for p in fold["predictions"])
+        for a, b in zip(pred, pred[1:]):
+            if a[2] == b[2] and text[a[1] : b[0]] in COORDINATORS:
+                kind = "one gold span" if (a[0], b[1], a[2]) in gold else "two gold spans" if {a, b} <= gold else "neither"
+                counts[(a[2], kind)] += 1
+    return counts
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("journal", type=Path, help="<out>.partial.jsonl of `ner cv` (holds each fold's predictions)")
@@ -64,6 +84,10 @@ def main() -> None:
         for side in ("miss", "false alarm"):
             row = [counts[(label, side, k)] for k in KINDS]
             print(f"{label:<12} {side:<12} " + " ".join(f"{n:>12}" for n in row) + f" {sum(row):>7}")
+    pairs = coordinated_pairs(args.journal, args.data)
+    print(f"\npredicted neighbours joined by {'/'.join(COORDINATORS)}\n{'label':<12} " + " ".join(f"{k:>15}" for k in PAIR_KINDS))
+    for label in LABELS:
+        print(f"{label:<12} " + " ".join(f"{pairs[(label, k)]:>15}" for k in PAIR_KINDS))
     rng = random.Random(0)
     for key in sorted(texts) if args.examples else ():
         sample = rng.sample(texts[key], min(args.examples, len(texts[key])))

@@ -108,6 +108,13 @@ def rules(text: str, *spans: tuple[str, str]) -> list[tuple[str, str]]:
         ("支付湖滨路工程款", [("湖滨路", "PROJECT")], [("湖滨路", "PROJECT")]),
         ("引进公牛工程师", [("公牛", "ORG")], [("公牛", "ORG")]),
         ("公牛项目落地", [("公牛", "ORG")], [("公牛", "ORG")]),  # only a PROJECT takes it in
+        # a bare company name standing for its project is an ORG; a company's project is not
+        ("夏宝电器、贝联电器等4个项目开工", [("夏宝电器", "PROJECT"), ("贝联电器", "PROJECT")],
+         [("夏宝电器", "ORG"), ("贝联电器", "ORG")]),
+        ("恒耀實業进场施工", [("恒耀實業", "PROJECT")], [("恒耀實業", "ORG")]),
+        ("夏宝电器项目开工", [("夏宝电器", "PROJECT")], [("夏宝电器项目", "PROJECT")]),
+        ("公牛4亿套转换器投产", [("公牛4亿套转换器", "PROJECT")], [("公牛4亿套转换器", "PROJECT")]),
+        ("健仕科技园开工", [("健仕科技园", "PROJECT")], [("健仕科技园", "PROJECT")]),
         # traditional characters and full-width forms read the same; spans come from the caller's text
         ("營業收入同比增長５％", [("５％", "AMOUNT")], [("同比增長５％", "GROWTH_RATE")]),
     ],

@@ -1,0 +1,56 @@
+"""scripts/rescore_journal.py: a journal's candidates re-scored with the current rules and floors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from ner.config import TrainConfig
+from ner.entity import Document, Span
+from ner.evaluate import span_scores
+from ner.labelstudio import to_tasks
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_current_rules_and_floors_apply_to_the_candidates(load_script) -> None:
+    text = "夏宝电器等4个项目开工，产值增长5%"
+    gold = [Span(0, 4, "ORG"), Span(14, 18, "GROWTH_RATE")]
+    fold = {
+        "seconds": 800.0,
+        # as recorded before the company rule: 夏宝电器 a PROJECT; 增长5% a sure change; 产值 unsure
+        "candidates": [[0, 4, "PROJECT", 0.9], [12, 14, "METRIC", 0.6], [14, 18, "GROWTH_RATE", 0.99]],
+    }
+    cfg = TrainConfig(min_entity_score={"METRIC": 0.95, "ORG": 0.75})
+    scores, changed = load_script("rescore_journal").rescore(fold, text, gold, "d", cfg)
+    assert changed == 1  # 夏宝电器 became an ORG
+    assert scores["predictions"] == [[0, 4, "ORG"], [14, 18, "GROWTH_RATE"]]  # 产值 below its floor
+    assert scores["overall"]["f1"] == 1.0 and scores["seconds"] == 800.0
+    assert scores["candidates"][0] == [0, 4, "ORG", 0.9]
+
+
+def test_a_journal_is_rewritten_elsewhere_and_bad_folds_are_refused(tmp_path: Path) -> None:
+    doc = Document("d", "公牛集团增长5%", [Span(0, 4, "ORG"), Span(4, 8, "GROWTH_RATE")])
+    (tmp_path / "gold.json").write_text(json.dumps(to_tasks([doc])), encoding="utf-8")
+    (tmp_path / "cfg.yaml").write_text("min_entity_score: {ORG: 0.75}\n", encoding="utf-8")
+    journal = tmp_path / "cv.partial.jsonl"
+    ran = span_scores([("d", s) for s in doc.spans], [("d", doc.spans[0])])  # as `ner cv` wrote it
+    ran["candidates"] = [[0, 4, "ORG", 0.7], [4, 8, "GROWTH_RATE", 0.9]]
+    journal.write_text(json.dumps({"d": ran}) + "\n")
+    out = tmp_path / "re.partial.jsonl"
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        cmd = [sys.executable, str(ROOT / "scripts" / "rescore_journal.py"), str(journal), "--config", str(tmp_path / "cfg.yaml"),
+               "--data", str(tmp_path / "gold.json"), *args]
+        return subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+
+    done = run("--out", str(out))
+    assert done.returncode == 0, done.stderr
+    fold = json.loads(out.read_text())["d"]
+    assert fold["predictions"] == [[4, 8, "GROWTH_RATE"]]  # the ORG at 0.7 is under its floor
+    assert run("--out", str(journal)).returncode == 2  # never over the record of what was run
+    journal.write_text(json.dumps({"d": {"predictions": []}}) + "\n")
+    refused = run("--out", str(out))
+    assert refused.returncode == 2 and "no candidates" in refused.stderr and "Traceback" not in refused.stderr
