@@ -27,6 +27,11 @@ gold span of the annotated documents (tests/test_span_rules.py checks all of the
   remain; an adverb of the change after it (收入实际 | 增长, 零售额同比 | 增长) is left out. No gold
   METRIC starts right after such a qualifier or with such a verb or scope word, or ends in such an
   adverb.
+- Coordinated items that share an indicator's head are one METRIC with it (制造业、 |
+  普惠小微贷款余额; 基本养老保险 | 、 | 基本医疗保险参保率): a METRIC right after a 、 reaches back over
+  the items before it, each short, without digits, beginning after punctuation, untagged or
+  tagged METRIC or PROJECT by itself (an ORG stays: 公牛、韩电产值), and not a complete name itself
+  (接待游客人次、游客总花费 stay two: an item ending in 率, 额, 量, 人次, 利润, 工程… is complete).
 - A project's name takes in the works noun right after it (新城幼儿园 | 建设项目, 沿山精品线改造提升 |
   工程): no gold PROJECT is followed by 项目 or 工程.
 - A bare company name standing for its project stays ORG (健仕科技等7个项目): a PROJECT that
@@ -71,6 +76,9 @@ _ACTION_VERB = r"共?(?:实现|完成|发放|投入|压减|促成|提出|增加|
 _SCOPE_WORD = r"全年|全省|全市|全县|全区|全镇|全街道|全国|中心城区|各类"
 _NOT_OF_NAME = re.compile(rf"(?:{_ACTION_VERB}|{_SCOPE_WORD})+")  # in any order: 全年投入…, 发放各类…
 _CHANGE_ADVERB = re.compile(r"(?:实际|同比|分别|合计)$")
+# an item ending so is a complete indicator (or project) name of its own, not one sharing the head after it
+_COMPLETE_ITEM = re.compile(r"(?:率|额|值|量|数|人次|比重|收入|营收|利润|利税|税收|规模|指数|面积|投资|工程|项目)$")
+_ITEM_REACH = 10  # longest coordinated item taken in before a METRIC's head
 _LOOKBEHIND = 16  # characters searched for direction words before a number
 _NUMBERS = ("AMOUNT", "GROWTH_RATE")
 _NAMES = ("METRIC", "PROJECT", "ORG")
@@ -89,7 +97,7 @@ def apply_span_rules(text: str, entities: Sequence[Entity]) -> list[Entity]:
     out: list[Entity] = []
     absorbed = -1  # entities up to this index lie inside one that grew to the right
     for i, e in enumerate(ents):
-        if i <= absorbed or (changed := _apply(folded, e)) is None:
+        if i <= absorbed or (changed := _apply(folded, ents, i)) is None:
             continue
         start, end, label = changed
         if (start, end, label) != (e.start, e.end, e.label):
@@ -164,8 +172,34 @@ def _balance(folded: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def _apply(folded: str, e: Entity) -> tuple[int, int, str] | None:
-    """(start, end, label) after the rules, or None when the entity is not one."""
+def _coordinated_start(folded: str, start: int, ents: Sequence[Entity], i: int) -> int:
+    """Where the coordinated items before a METRIC's head begin (户籍人口、 | 流动人口排查率): back over
+    each item after a 、 that has no digits, is not a complete name itself (接待游客人次), begins right
+    after punctuation within a few characters, and is either untagged or one METRIC or PROJECT the
+    model cut off by itself (`ents[i]` is the METRIC; entities before it are taken in whole or not
+    at all, and an ORG never: 公牛、韩电产值 are two companies)."""
+    first, j = start, i - 1  # ents[j]: the nearest entity not yet taken in
+    while folded[first - 1 : first] == "、":
+        if j >= 0 and ents[j].end == first - 1 and ents[j].label in ("METRIC", "PROJECT"):
+            k = ents[j].start  # a piece the model tagged by itself (基本养老保险、 | 基本医疗保险参保率)
+            j -= 1
+        else:
+            k, limit = first - 1, ents[j].end if j >= 0 else 0
+            while k > limit and first - 1 - k < _ITEM_REACH and folded[k - 1] not in _EDGE_PUNCTUATION:
+                k -= 1
+        item = folded[k : first - 1]
+        begins_clause = k == 0 or folded[k - 1] in _EDGE_PUNCTUATION
+        if not item or len(item) > _ITEM_REACH or not begins_clause:
+            break
+        if any(c.isdigit() for c in item) or _COMPLETE_ITEM.search(item):
+            break
+        first = k
+    return first
+
+
+def _apply(folded: str, ents: Sequence[Entity], i: int) -> tuple[int, int, str] | None:
+    """(start, end, label) of `ents[i]` after the rules, or None when it is not an entity."""
+    e = ents[i]
     start, end, label = e.start, e.end, e.label
     while start < end and folded[end - 1] in _EDGE_PUNCTUATION:
         end -= 1
@@ -181,6 +215,7 @@ def _apply(folded: str, e: Entity) -> tuple[int, int, str] | None:
     if label == "GROWTH_RATE" and not _MAGNITUDE.search(folded, start, end):
         return None
     if label == "METRIC":
+        start = _coordinated_start(folded, start, ents, i)
         for qualifier in _KEPT_QUALIFIER.finditer(folded, max(0, start - 6), min(end, start + 6)):
             if qualifier.start() < start <= qualifier.end() < end:  # right before the name, or cut inside it
                 start = qualifier.start()

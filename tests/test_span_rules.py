@@ -115,6 +115,28 @@ def rules(text: str, *spans: tuple[str, str]) -> list[tuple[str, str]]:
         ("夏宝电器项目开工", [("夏宝电器", "PROJECT")], [("夏宝电器项目", "PROJECT")]),
         ("公牛4亿套转换器投产", [("公牛4亿套转换器", "PROJECT")], [("公牛4亿套转换器", "PROJECT")]),
         ("健仕科技园开工", [("健仕科技园", "PROJECT")], [("健仕科技园", "PROJECT")]),
+        # coordinated items before a METRIC's head are one span with it, back to the punctuation
+        ("户籍人口、流动人口排查率均达100%", [("流动人口排查率", "METRIC")], [("户籍人口、流动人口排查率", "METRIC")]),
+        ("，新能源汽车、智能家电、智能手机限上零售额增长", [("智能手机限上零售额", "METRIC")],
+         [("新能源汽车、智能家电、智能手机限上零售额", "METRIC")]),
+        ("实现制造业、普惠小微贷款余额", [("普惠小微贷款余额", "METRIC")], [("制造业、普惠小微贷款余额", "METRIC")]),
+        # also over items the model tagged by themselves as METRIC or PROJECT, but never over an ORG
+        ("，基本养老保险、基本医疗保险参保率均达到95%", [("基本养老保险", "METRIC"), ("基本医疗保险参保率", "METRIC"), ("95%", "AMOUNT")],
+         [("基本养老保险、基本医疗保险参保率", "METRIC"), ("95%", "AMOUNT")]),
+        ("，新能源汽车、智能家电、智能手机限上零售额", [("新能源汽车", "PROJECT"), ("智能家电", "PROJECT"), ("智能手机限上零售额", "METRIC")],
+         [("新能源汽车、智能家电、智能手机限上零售额", "METRIC")]),
+        (",公牛、韩电产值分别首超30亿元", [("公牛", "ORG"), ("韩电产值", "METRIC"), ("30亿元", "AMOUNT")],
+         [("公牛", "ORG"), ("韩电产值", "METRIC"), ("30亿元", "AMOUNT")]),
+        ("，营业收入、利润总额", [("营业收入", "METRIC"), ("利润总额", "METRIC")], [("营业收入", "METRIC"), ("利润总额", "METRIC")]),
+        ("，杭州湾引水工程、区域供水投资额", [("杭州湾引水工程", "PROJECT"), ("区域供水投资额", "METRIC")],
+         [("杭州湾引水工程", "PROJECT"), ("区域供水投资额", "METRIC")]),
+        # but not over an item that is a complete name itself, has a number, or runs on too long
+        ("接待游客人次、游客总花费分别增长", [("游客总花费", "METRIC")], [("游客总花费", "METRIC")]),
+        ("，装备制造业营收、利润较快增长", [("利润", "METRIC")], [("利润", "METRIC")]),
+        ("，5G基站、光纤用户数", [("光纤用户数", "METRIC")], [("光纤用户数", "METRIC")]),
+        ("我们坚持以人民为中心不断完善养老、医疗保险参保率", [("医疗保险参保率", "METRIC")],
+         [("医疗保险参保率", "METRIC")]),
+        ("，养老、医疗保险参保率", [("医疗保险参保率", "PROJECT")], [("医疗保险参保率", "PROJECT")]),  # METRIC only
         # traditional characters and full-width forms read the same; spans come from the caller's text
         ("營業收入同比增長５％", [("５％", "AMOUNT")], [("同比增長５％", "GROWTH_RATE")]),
     ],
@@ -131,6 +153,11 @@ def test_a_rule_that_would_cut_into_another_entity_is_not_applied():
         ("国内生产总值", "METRIC"), ("比上年增长12%", "GROWTH_RATE")]
     assert rules("产值同比增长20%", ("产值同", "METRIC"), ("比增长20%", "GROWTH_RATE")) == [
         ("产值同", "METRIC"), ("比增长20%", "GROWTH_RATE")]  # 比增长 is no comparison word + direction
+    # coordinated items begin after punctuation, so a METRIC reaches neither into nor up to the entity before
+    assert rules("，市医保局养老、医疗保险参保率", ("市医保局", "ORG"), ("医疗保险参保率", "METRIC")) == [
+        ("市医保局", "ORG"), ("医疗保险参保率", "METRIC")]
+    assert rules("，市医保局养老、医疗保险参保率", ("市医保", "ORG"), ("医疗保险参保率", "METRIC")) == [
+        ("市医保", "ORG"), ("医疗保险参保率", "METRIC")]
     # a neighbouring entity wholly inside the new span is absorbed
     assert rules("同比增长20%", ("同比", "METRIC"), ("20%", "AMOUNT")) == [("同比增长20%", "GROWTH_RATE")]
 
