@@ -32,6 +32,8 @@ gold span of the annotated documents (tests/test_span_rules.py checks all of the
   the items before it, each short, without digits, beginning after punctuation, untagged or
   tagged METRIC or PROJECT by itself (an ORG stays: 公牛、韩电产值), and not a complete name itself
   (接待游客人次、游客总花费 stay two: an item ending in 率, 额, 量, 人次, 利润, 工程… is complete).
+- Anonymised reports write a masked place name as * (*中心卫生院迁建工程); a name right after one
+  takes it in. No gold span starts right after a *.
 - A project's name takes in the works noun right after it (新城幼儿园 | 建设项目, 沿山精品线改造提升 |
   工程): no gold PROJECT is followed by 项目 or 工程.
 - A bare company name standing for its project stays ORG (健仕科技等7个项目): a PROJECT that
@@ -78,7 +80,8 @@ _NOT_OF_NAME = re.compile(rf"(?:{_ACTION_VERB}|{_SCOPE_WORD})+")  # in any order
 _CHANGE_ADVERB = re.compile(r"(?:实际|同比|分别|合计)$")
 # an item ending so is a complete indicator (or project) name of its own, not one sharing the head after it
 _COMPLETE_ITEM = re.compile(r"(?:率|额|值|量|数|人次|比重|收入|营收|利润|利税|税收|规模|指数|面积|投资|工程|项目)$")
-_ITEM_REACH = 10  # longest coordinated item taken in before a METRIC's head
+_ITEM_REACH = 10
+_MASK = "*"  # anonymised reports write a masked place name as *  # longest coordinated item taken in before a METRIC's head
 _LOOKBEHIND = 16  # characters searched for direction words before a number
 _NUMBERS = ("AMOUNT", "GROWTH_RATE")
 _NAMES = ("METRIC", "PROJECT", "ORG")
@@ -223,6 +226,9 @@ def _apply(folded: str, ents: Sequence[Entity], i: int) -> tuple[int, int, str] 
             start = words.end()
         if (adverb := _CHANGE_ADVERB.search(folded, start, end)) and adverb.start() - start >= 2:
             end = adverb.start()
+    if label in _NAMES:
+        while folded[start - 1 : start] == _MASK:  # *中心卫生院: the masked place name is part of the name
+            start -= 1
     if label == "PROJECT" and (works := _WORKS_NOUN.match(folded, end)):
         end = works.end()
     if label == "PROJECT" and _COMPANY_END.search(folded, start, end):

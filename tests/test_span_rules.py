@@ -137,6 +137,10 @@ def rules(text: str, *spans: tuple[str, str]) -> list[tuple[str, str]]:
         ("我们坚持以人民为中心不断完善养老、医疗保险参保率", [("医疗保险参保率", "METRIC")],
          [("医疗保险参保率", "METRIC")]),
         ("，养老、医疗保险参保率", [("医疗保险参保率", "PROJECT")], [("医疗保险参保率", "PROJECT")]),  # METRIC only
+        # a masked place name (*) right before a name is part of it; numbers keep their spans
+        ("推进*中心卫生院迁建工程", [("中心卫生院迁建工程", "PROJECT")], [("*中心卫生院迁建工程", "PROJECT")]),
+        ("华海药业*厂区原料药装备改造项目", [("厂区原料药装备改造项目", "PROJECT")], [("*厂区原料药装备改造项目", "PROJECT")]),
+        ("投入*500万元", [("500万元", "AMOUNT")], [("500万元", "AMOUNT")]),
         # traditional characters and full-width forms read the same; spans come from the caller's text
         ("營業收入同比增長５％", [("５％", "AMOUNT")], [("同比增長５％", "GROWTH_RATE")]),
     ],
@@ -158,6 +162,8 @@ def test_a_rule_that_would_cut_into_another_entity_is_not_applied():
         ("市医保局", "ORG"), ("医疗保险参保率", "METRIC")]
     assert rules("，市医保局养老、医疗保险参保率", ("市医保", "ORG"), ("医疗保险参保率", "METRIC")) == [
         ("市医保", "ORG"), ("医疗保险参保率", "METRIC")]
+    # nor does a name take in a * that ends the entity before it
+    assert rules("华海药业*厂区", ("华海药业*", "ORG"), ("厂区", "PROJECT")) == [("华海药业*", "ORG"), ("厂区", "PROJECT")]
     # a neighbouring entity wholly inside the new span is absorbed
     assert rules("同比增长20%", ("同比", "METRIC"), ("20%", "AMOUNT")) == [("同比增长20%", "GROWTH_RATE")]
 
