@@ -36,6 +36,9 @@ gold span of the annotated documents (tests/test_span_rules.py checks all of the
   takes it in. No gold span starts right after a *.
 - A project's name takes in the works noun right after it (新城幼儿园 | 建设项目, 沿山精品线改造提升 |
   工程): no gold PROJECT is followed by 项目 or 工程.
+- What happens to the works is not part of their name (环白洋湖绿道 | 建设, 三塘头特色村 | 进场,
+  裕龙石化一期 | 稳产达产; 建设项目 stays, by the rule before): no gold PROJECT ends in 建设, 施工,
+  进场, 开工, 竣工, 完工, 达产, 投产 or 投用, while action nouns of a name (综合提升, 改造) stay.
 - A bare company name standing for its project stays ORG (健仕科技等7个项目): a PROJECT that
   ends in a company's type word (电器, 科技, 实业, 集团, 公司…) is an ORG. No gold PROJECT ends in one.
 - A comparison word belongs to the change it begins: a name that took it in gives it back
@@ -72,6 +75,7 @@ _PER_UNIT = re.compile(r"/(?:人·月|人次|平方米|立方米|千瓦时|公�
 _WORKS_NOUN = re.compile(r"(?:改扩建|提升改造|改造提升|建设|改造|提升|新建|扩建|续建|整治)?(?:项目|工程)(?![师院部款])")
 # qualifiers that belong to an indicator's name, and action verbs that do not (guidelines, METRIC)
 # the type word that ends a company's name (夏宝电器, 中梁房产, 恒耀實業): a PROJECT ending in one is its company
+_WORKS_EVENT = re.compile(r"(?:建设|施工|进场|开工|竣工|完工|稳产达产|达产|投产|投用)+$")
 _COMPANY_END = re.compile(r"(?:公司|集团|股份|控股|实业|房产|地产|置业|电器|科技|电子|药业|锁业|银行|证券)$")
 _KEPT_QUALIFIER = re.compile(r"规模以上|规上|全社会|一般公共预算|外贸自营|计划|实际(?=[利使]用外资)")
 _ACTION_VERB = r"共?(?:实现|完成|发放|投入|压减|促成|提出|增加|获得|募集|落实|带动)(?![值率])|共(?=投资)"
@@ -231,6 +235,8 @@ def _apply(folded: str, ents: Sequence[Entity], i: int) -> tuple[int, int, str] 
             start -= 1
     if label == "PROJECT" and (works := _WORKS_NOUN.match(folded, end)):
         end = works.end()
+    if label == "PROJECT" and (event := _WORKS_EVENT.search(folded, start, end)) and event.start() - start >= 2:
+        end = event.start()  # 三塘头特色村 | 进场: what happens to the works is not part of their name
     if label == "PROJECT" and _COMPANY_END.search(folded, start, end):
         label = "ORG"
     if label == "AMOUNT":

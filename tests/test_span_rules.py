@@ -108,6 +108,12 @@ def rules(text: str, *spans: tuple[str, str]) -> list[tuple[str, str]]:
         ("支付湖滨路工程款", [("湖滨路", "PROJECT")], [("湖滨路", "PROJECT")]),
         ("引进公牛工程师", [("公牛", "ORG")], [("公牛", "ORG")]),
         ("公牛项目落地", [("公牛", "ORG")], [("公牛", "ORG")]),  # only a PROJECT takes it in
+        # what happens to the works (建设, 进场, 开工, 达产…) is not part of their name; 建设项目 is
+        ("加速推进环白洋湖绿道建设以及", [("环白洋湖绿道建设", "PROJECT")], [("环白洋湖绿道", "PROJECT")]),
+        ("三塘头特色村进场施工", [("三塘头特色村进场施工", "PROJECT")], [("三塘头特色村", "PROJECT")]),
+        ("裕龙石化一期稳产达产。", [("裕龙石化一期稳产达产", "PROJECT")], [("裕龙石化一期", "PROJECT")]),
+        ("完成新城幼儿园建设项目", [("新城幼儿园建设", "PROJECT")], [("新城幼儿园建设项目", "PROJECT")]),
+        ("大昌路综合提升", [("大昌路综合提升", "PROJECT")], [("大昌路综合提升", "PROJECT")]),
         # a bare company name standing for its project is an ORG; a company's project is not
         ("夏宝电器、贝联电器等4个项目开工", [("夏宝电器", "PROJECT"), ("贝联电器", "PROJECT")],
          [("夏宝电器", "ORG"), ("贝联电器", "ORG")]),
