@@ -13,7 +13,7 @@ from .labels import LABELS
 
 
 # settings that do not shape the trained weights: a fold model trained before a change of these is reused
-NOT_TRAINING = ("decoding", "min_entity_chars", "min_entity_score", "span_rules", "threads")
+NOT_TRAINING = ("decoding", "min_entity_chars", "min_entity_score", "keep_known_names", "span_rules", "threads")
 
 
 @dataclass
@@ -42,6 +42,8 @@ class TrainConfig:
     # label → lowest entity score kept (mean probability of its tokens' tags); unlisted labels keep all.
     # The model's unsure entities are mostly wrong: scripts/tune_score_floors.py picks these per label
     min_entity_score: dict = field(default_factory=dict)
+    # an entity whose text the gold training documents gave its label passes the floor (ner/known_names.py)
+    keep_known_names: bool = False
     # self-training (ner/pseudo_label.py): sentences of these JSON-lines reports, labelled by a
     # teacher model (`ner train --teacher`, `ner cv --teachers`), are added to the training data
     self_training_corpus: str = ""  # "" trains on gold only

@@ -17,6 +17,7 @@ import numpy as np
 
 from .bundle import write_manifest
 from .entity import Document
+from .known_names import FILE as KNOWN_NAMES_FILE
 from .labels import LABELS
 from .modelcard import write_model_card
 
@@ -124,6 +125,8 @@ def export_bundle(
 
     model_dir, out = Path(model_dir), Path(out)
     model, tokenizer, cfg = load_model(model_dir)
+    if cfg.keep_known_names and not (model_dir / KNOWN_NAMES_FILE).exists():
+        raise ValueError(f"{model_dir}: keep_known_names is set but the model has no {KNOWN_NAMES_FILE} (retrain it)")
     if out.exists() and any(out.iterdir()):
         shutil.rmtree(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -136,7 +139,7 @@ def export_bundle(
     for name in TOKENIZER_FILES:
         if (model_dir / name).exists() and not (out / name).exists():
             shutil.copy(model_dir / name, out / name)
-    for name in ("labels.json", "train_config.yaml", "metrics.json"):
+    for name in ("labels.json", "train_config.yaml", "metrics.json", KNOWN_NAMES_FILE):
         if (model_dir / name).exists():
             shutil.copy(model_dir / name, out / name)
     sample = [d.text[:300] for d in check_docs[:8]] or ["实现地区生产总值150.06亿元，同比增长18.46%。"]
@@ -147,7 +150,7 @@ def export_bundle(
     settings = {
         "tags": tags, "labels": list(LABELS), "max_length": cfg.max_length, "overlap": cfg.max_length // 4,
         "decoding": cfg.decoding, "min_entity_chars": cfg.min_entity_chars, "span_rules": cfg.span_rules,
-        "min_entity_score": cfg.min_entity_score,
+        "min_entity_score": cfg.min_entity_score, "keep_known_names": cfg.keep_known_names,
     }
     write_manifest(out, settings)  # provisional, so that the agreement check can load the bundle
     if check_docs:

@@ -12,6 +12,7 @@ import numpy as np
 from .bundle import BundleError, read_manifest
 from .encoding import FastTokenizer
 from .entity import Entity
+from .known_names import load_known_names
 from .records import attach_normalized
 from .tagger import WindowedTagger
 
@@ -69,7 +70,14 @@ class Extractor:
             min_entity_chars=int(self.manifest.get("min_entity_chars", 1)),
             span_rules=bool(self.manifest.get("span_rules", False)),
             min_entity_score=self.manifest.get("min_entity_score", {}) if min_entity_score is None else min_entity_score,
+            known_names=self._known_names() if self.manifest.get("keep_known_names") else None,
         )
+
+    def _known_names(self) -> dict:
+        try:
+            return load_known_names(self.path)
+        except ValueError as exc:
+            raise BundleError(str(exc)) from None
 
     def _pick(self, precision: str) -> str:
         files = self.manifest["files"]

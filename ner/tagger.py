@@ -18,6 +18,7 @@ from .align import tags_to_spans
 from .decode import check_decoding, decode
 from .encoding import Encoded, encode_texts
 from .entity import Entity
+from .known_names import KnownNames, is_known
 from .span_rules import apply_span_rules
 from .windows import plan_windows
 from .word_edges import inside_word
@@ -47,6 +48,7 @@ class WindowedTagger:
         min_entity_chars: int = 1,
         span_rules: bool = False,
         min_entity_score: Mapping[str, float] | None = None,
+        known_names: KnownNames | None = None,
     ):
         if max_length < 8:
             raise ValueError("max_length must be at least 8 tokens")
@@ -60,6 +62,7 @@ class WindowedTagger:
         self.min_entity_chars = min_entity_chars
         self.span_rules = span_rules
         self.min_entity_score = dict(min_entity_score or {})
+        self.known_names = known_names or {}  # kept below their floor
 
     def probabilities(self, texts: Sequence[str], batch_size: int | None = None) -> list[tuple[Encoded, np.ndarray]]:
         """Each text's tokens and their (tokens × tags) probabilities, merged over windows."""
@@ -122,15 +125,16 @@ class WindowedTagger:
         if self.span_rules if span_rules is None else span_rules:  # rules may trim an entity: filter again
             entities = [e for e in apply_span_rules(text, entities) if e.end - e.start >= shortest]
         floors = self.min_entity_score if min_entity_score is None else min_entity_score
-        return TaggedText(enc.offsets, tags, above_floors(entities, floors))
+        return TaggedText(enc.offsets, tags, above_floors(entities, floors, self.known_names))
 
     def extract_batch(self, texts: Sequence[str], batch_size: int | None = None) -> list[list[Entity]]:
         return [t.entities for t in self.tag(texts, batch_size)]
 
 
-def above_floors(entities: Sequence[Entity], floors: Mapping[str, float]) -> list[Entity]:
-    """The entities at least as sure as their label's score floor (a label without one keeps all)."""
-    return [e for e in entities if e.score >= floors.get(e.label, 0.0)]
+def above_floors(entities: Sequence[Entity], floors: Mapping[str, float], known: KnownNames | None = None) -> list[Entity]:
+    """The entities at least as sure as their label's score floor (a label without one keeps all),
+    and those whose text is one of the `known` names of their label (ner/known_names.py)."""
+    return [e for e in entities if e.score >= floors.get(e.label, 0.0) or known and is_known(e, known)]
 
 
 def _softmax(x: np.ndarray) -> np.ndarray:

@@ -27,6 +27,7 @@ from .config import TrainConfig
 from .encoding import TrainingWindow, training_windows
 from .entity import Document
 from .evaluate import evaluate
+from .known_names import KnownNames, known_names, load_known_names, save_known_names
 from .labels import LABELS, bio_tags
 from .modelcard import write_model_card
 from .tagger import WindowedTagger
@@ -45,6 +46,7 @@ class TrainResult:
     dev_scores: dict | None = None
     seconds: float = 0.0
     peak_rss_mb: float = 0.0
+    known_names: dict = field(default_factory=dict)  # label → names of the gold training documents
 
 
 def resolve_base_model(name: str) -> str:
@@ -74,7 +76,7 @@ def set_seed(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def torch_tagger(model, tokenizer, cfg: TrainConfig, batch_size: int = 16) -> WindowedTagger:
+def torch_tagger(model, tokenizer, cfg: TrainConfig, batch_size: int = 16, known: KnownNames | None = None) -> WindowedTagger:
     """Wrap a PyTorch token-classification model as a WindowedTagger (used for evaluation)."""
 
     device = next(model.parameters()).device
@@ -87,14 +89,14 @@ def torch_tagger(model, tokenizer, cfg: TrainConfig, batch_size: int = 16) -> Wi
     tags = [model.config.id2label[i] for i in range(model.config.num_labels)]
     return WindowedTagger(
         tokenizer, tags, logits, cfg.max_length, cfg.max_length // 4, batch_size, cfg.decoding, cfg.min_entity_chars,
-        cfg.span_rules, cfg.min_entity_score,
+        cfg.span_rules, cfg.min_entity_score, known if cfg.keep_known_names else None,
     )
 
 
 def load_tagger(path: str | Path, cfg: TrainConfig | None = None) -> WindowedTagger:
     """A saved model directory as a WindowedTagger, decoding as its own config says unless `cfg` is given."""
     model, tokenizer, saved = load_model(path)
-    return torch_tagger(model, tokenizer, cfg or saved)
+    return torch_tagger(model, tokenizer, cfg or saved, known=load_known_names(path))
 
 
 def optimizer_step(model, loss, optimizer, scheduler) -> float:
@@ -169,6 +171,7 @@ def train(
         train_docs, dev_docs = split_documents(docs, cfg.dev_docs, cfg.seed)
     else:
         train_docs, dev_docs = list(docs), list(dev)
+    names = known_names(train_docs)  # gold only, before any self-training documents
     train_docs += extra
     if not train_docs:
         raise ValueError("no training documents")
@@ -200,7 +203,7 @@ def train(
     rng = random.Random(cfg.seed)
     swap_rng, pool = random.Random(cfg.seed + 1), name_pool(train_docs)
     parts = name_parts(pool) if cfg.compose_probability else None
-    result = TrainResult(model, tokenizer, cfg, [d.id for d in train_docs], [d.id for d in dev_docs])
+    result = TrainResult(model, tokenizer, cfg, [d.id for d in train_docs], [d.id for d in dev_docs], known_names=names)
     best_f1, best_state, stale = -1.0, None, 0
     bar = tqdm(total=total, desc="training", unit="step", disable=not progress)
     for epoch in range(1, cfg.epochs + 1):
@@ -220,7 +223,7 @@ def train(
         entry = {"epoch": epoch, "loss": float(np.mean(losses))}
         if dev_docs:
             model.eval()
-            scores = evaluate(torch_tagger(model, tokenizer, cfg), dev_docs)
+            scores = evaluate(torch_tagger(model, tokenizer, cfg, known=names), dev_docs)
             entry["dev_f1"] = scores["span"]["overall"]["f1"]
             if entry["dev_f1"] > best_f1:
                 best_f1, best_state, stale = entry["dev_f1"], copy.deepcopy(model.state_dict()), 0
@@ -249,6 +252,7 @@ def save_model(result: TrainResult, out: str | Path, data_desc: str, extra_metri
     result.tokenizer.save_pretrained(out)
     cfg = result.config
     (out / "labels.json").write_text(json.dumps(list(LABELS), ensure_ascii=False, indent=2))
+    save_known_names(result.known_names, out)
     (out / "train_config.yaml").write_text(yaml.safe_dump(cfg.to_dict(), sort_keys=False, allow_unicode=True))
     metrics = {
         "data": data_desc,

@@ -5,6 +5,7 @@ the span rules, before the floors. The rules applied to their own output change 
 script counts the candidates that do change, so that this can be checked), so applying the
 current rules and a config's floors to them gives what a retrained fold would predict with the
 current code, at no training cost. Decoding changes (`decoding:`) still need the fold models.
+With `keep_known_names`, each fold keeps the names of the other gold documents, its training data.
 
     python scripts/rescore_journal.py docs/results/cv-default.partial.jsonl --config configs/default.yaml \
         --out /tmp/cv-default-rescored.partial.jsonl
@@ -21,28 +22,37 @@ from ner.config import TrainConfig
 from ner.crossval import read_folds, summarize, summary_table
 from ner.entity import Entity, Span
 from ner.evaluate import span_scores
+from ner.known_names import KnownNames, known_names
 from ner.labelstudio import load_documents
 from ner.span_rules import apply_span_rules
 from ner.tagger import above_floors
 
 
-def rescore(fold: dict, text: str, gold: list[Span], doc_id: str, cfg: TrainConfig) -> tuple[dict, int]:
-    """The fold's record re-scored with the current rules and `cfg`'s floors, and how many candidates the rules changed."""
+RESCORED_SETTINGS = ("span_rules", "min_entity_score", "keep_known_names")
+
+
+def rescore(
+    fold: dict, text: str, gold: list[Span], doc_id: str, cfg: TrainConfig, known: KnownNames | None = None
+) -> tuple[dict, int]:
+    """The fold's record re-scored with the current rules and `cfg`'s floors (`known`: the names of
+    the fold's training documents, kept below the floors), and how many candidates the rules changed."""
     before = [Entity(a, b, label, text[a:b], score) for a, b, label, score in fold["candidates"]]
     candidates = apply_span_rules(text, before) if cfg.span_rules else before
     changed = len({(e.start, e.end, e.label) for e in before} - {(e.start, e.end, e.label) for e in candidates})
-    entities = above_floors(candidates, cfg.min_entity_score)
+    entities = above_floors(candidates, cfg.min_entity_score, known if cfg.keep_known_names else None)
     new = span_scores([(doc_id, s) for s in gold], [(doc_id, Span(e.start, e.end, e.label)) for e in entities])
     new["predictions"] = [[e.start, e.end, e.label] for e in entities]
     new["candidates"] = [[e.start, e.end, e.label, e.score] for e in candidates]
     record = {k: new.get(k, v) for k, v in fold.items()}  # the run's own fields (seconds, config…) in their order
+    if "config" in record:  # the recipe as now scored: the settings applied here replace those it ran with
+        record["config"] = record["config"] | {k: getattr(cfg, k) for k in RESCORED_SETTINGS}
     return record | new, changed
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("journal", type=Path, help="<out>.partial.jsonl of `ner cv` with candidates")
-    parser.add_argument("--config", required=True, help="the recipe whose span_rules and min_entity_score to apply")
+    parser.add_argument("--config", required=True, help="the recipe whose span_rules, min_entity_score and keep_known_names to apply")
     parser.add_argument("--data", default="annotations", help="the gold Label Studio exports")
     parser.add_argument("--out", type=Path, required=True, help="the re-scored journal (.partial.jsonl)")
     args = parser.parse_args()
@@ -58,7 +68,8 @@ def main() -> None:
     rescored, lines = {}, []
     for doc_id, fold in folds.items():
         doc = docs[doc_id]
-        rescored[doc_id], changed = rescore(fold, doc.text, doc.spans, doc_id, cfg)
+        known = known_names([d for d in docs.values() if d.id != doc_id])  # what the fold was trained on
+        rescored[doc_id], changed = rescore(fold, doc.text, doc.spans, doc_id, cfg, known)
         lines.append(json.dumps({doc_id: rescored[doc_id]}, ensure_ascii=False))
         print(f"{doc_id}: {changed} candidate spans changed by the rules")
     args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -24,11 +24,13 @@ import argparse
 import json
 from dataclasses import replace
 from pathlib import Path
+from typing import Callable
 
 from ner.config import TrainConfig
 from ner.crossval import read_folds, saved_folds, summarize, summary_table
-from ner.entity import Document, Span
+from ner.entity import Document, Entity, Span
 from ner.evaluate import span_scores
+from ner.known_names import is_known, known_names
 from ner.labels import LABELS
 from ner.labelstudio import load_documents
 
@@ -74,20 +76,22 @@ def main() -> None:
 
 
 def tag_with_models(models: Path, config: str, docs: list[Document]) -> dict:
-    """Document id → (gold spans, [(span, score)]): each fold model tags its held-out document, without floors."""
+    """Document id → (gold spans, [(span, score, known name?)]): each fold model tags its held-out document, without floors."""
     from ner.train import load_tagger  # torch: only on this path
 
     cfg = replace(TrainConfig.from_yaml(config), min_entity_score={})
     held_out = {}
     for model_dir, held in saved_folds(models, docs):
         entities = load_tagger(model_dir, cfg).tag([held.text])[0].entities
-        held_out[held.id] = (held.spans, [(Span(e.start, e.end, e.label), e.score) for e in entities])
+        known = _known(held, docs, cfg.keep_known_names)
+        held_out[held.id] = (held.spans, [(Span(e.start, e.end, e.label), e.score, known(e)) for e in entities])
         print(f"tagged {held.id}", flush=True)
     return held_out
 
 
 def journal_candidates(journal: Path, docs: list[Document]) -> dict:
-    """Document id → (gold spans, [(span, score)]) from the candidates a `ner cv` run recorded."""
+    """Document id → (gold spans, [(span, score, known name?)]) from the candidates a `ner cv` run
+    recorded, with known names when the run's recipe keeps them."""
     by_id = {d.id: d for d in docs}
     folds = read_folds(journal)
     unknown = [doc_id for doc_id in folds if doc_id not in by_id]
@@ -99,15 +103,24 @@ def journal_candidates(journal: Path, docs: list[Document]) -> dict:
             f"{journal}: {len(bare)} of {len(folds)} folds have no candidates (written before `ner cv` kept them): "
             f"{', '.join(bare)}; re-score their saved fold models with `ner cv --save-models`, or use --models"
         )
-    return {
-        doc_id: (by_id[doc_id].spans, [(Span(a, b, label), score) for a, b, label, score in fold["candidates"]])
-        for doc_id, fold in folds.items()
-    }
+    held_out = {}
+    for doc_id, fold in folds.items():
+        held = by_id[doc_id]
+        known = _known(held, docs, fold.get("config", {}).get("keep_known_names", False))
+        candidates = [Entity(a, b, label, held.text[a:b], score) for a, b, label, score in fold["candidates"]]
+        held_out[doc_id] = (held.spans, [(Span(e.start, e.end, e.label), e.score, known(e)) for e in candidates])
+    return held_out
+
+
+def _known(held: Document, docs: list[Document], keep: bool) -> Callable[[Entity], bool]:
+    """Whether an entity of the held-out document is a name its fold's training documents knew."""
+    names = known_names([d for d in docs if d.id != held.id]) if keep else {}
+    return lambda e: is_known(e, names)
 
 
 def _score(held_out: dict, doc: str, floors: dict) -> dict:
     gold, predicted = held_out[doc]
-    kept = [(doc, span) for span, score in predicted if score >= floors.get(span.label, 0.0)]
+    kept = [(doc, span) for span, score, known in predicted if score >= floors.get(span.label, 0.0) or known]
     return span_scores([(doc, s) for s in gold], kept)
 
 

@@ -14,8 +14,10 @@ from ner.config import TrainConfig
 from ner.crossval import summarize, summary_table
 from ner.entity import Document, Span
 from ner.evaluate import span_scores
+from ner.known_names import known_names
 from ner.labels import LABELS
 from ner.labelstudio import to_tasks
+from ner.textnorm import normalize_text
 
 
 def test_pooling_from_fold_counts_equals_pooling_the_spans():
@@ -137,3 +139,10 @@ def test_each_fold_keeps_its_candidates_and_the_floors_filter_them(cv_setup):
     assert floored["candidates"] == plain["candidates"]  # the floors do not change what the model finds
     assert floored["predictions"] == [c[:3] for c in plain["candidates"] if c[3] >= floor]
     assert 0 < len(floored["predictions"]) < len(plain["predictions"]) or len(set(scores)) == 1
+    # with keep_known_names, a candidate named as in the fold's training documents passes any floor
+    (tmp / "known.yaml").write_text(yaml.safe_dump({**cfg, "min_entity_score": {label: 1.0 for label in LABELS}, "keep_known_names": True}))
+    assert run(tmp / "known.yaml", "known.json").exit_code == 0
+    known = json.loads((tmp / "known.partial.jsonl").read_text())[docs[0].id]
+    names = known_names(docs[1:])
+    text = docs[0].text
+    assert known["predictions"] == [c[:3] for c in plain["candidates"] if c[3] >= 1.0 or normalize_text(text[c[0] : c[1]]) in names.get(c[2], ())]

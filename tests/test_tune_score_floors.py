@@ -16,7 +16,7 @@ def test_the_lowest_floor_that_drops_the_unsure_mistakes_is_picked(load_script):
     held_out = {
         doc: (
             [Span(0, 4, "ORG"), Span(10, 14, "METRIC")],
-            [(Span(0, 4, "ORG"), 0.95), (Span(5, 8, "ORG"), 0.60), (Span(10, 14, "METRIC"), 0.55)],
+            [(Span(0, 4, "ORG"), 0.95, False), (Span(5, 8, "ORG"), 0.60, False), (Span(10, 14, "METRIC"), 0.55, False)],
         )
         for doc in ("a", "b", "c")
     }
@@ -28,6 +28,11 @@ def test_the_lowest_floor_that_drops_the_unsure_mistakes_is_picked(load_script):
     assert tune._pick(by_floor, "PROJECT", docs) == 0.0  # absent everywhere: no floor
     kept = tune._score(held_out, "a", {"ORG": 0.65})
     assert kept["overall"]["f1"] == 1.0 and kept["METRIC"]["f1"] == 1.0
+    # a known name passes any floor: the METRIC at 0.55 then survives one of 0.99
+    gold, predicted = held_out["a"]
+    known = {"a": (gold, [(span, score, span.label == "METRIC") for span, score, _ in predicted])}
+    assert tune._score(known, "a", {"METRIC": 0.99})["METRIC"]["f1"] == 1.0
+    assert tune._score(held_out, "a", {"METRIC": 0.99})["METRIC"]["f1"] == 0.0
 
 
 def test_floors_are_picked_from_a_journal_without_the_fold_models(load_script, tmp_path):
@@ -39,9 +44,15 @@ def test_floors_are_picked_from_a_journal_without_the_fold_models(load_script, t
         + json.dumps({"b": {"candidates": [[2, 6, "ORG", 0.97]]}}) + "\n"
     )
     held_out = tune.journal_candidates(journal, docs)
-    assert held_out["a"] == ([Span(0, 4, "ORG")], [(Span(0, 4, "ORG"), 0.9), (Span(5, 8, "ORG"), 0.6)])
+    assert held_out["a"] == ([Span(0, 4, "ORG")], [(Span(0, 4, "ORG"), 0.9, False), (Span(5, 8, "ORG"), 0.6, False)])
     by_floor = {t: {d: tune._score(held_out, d, dict.fromkeys(LABELS, t)) for d in held_out} for t in tune.GRID}
     assert tune._pick(by_floor, "ORG", ["a", "b"]) == 0.65
+
+    # a run that kept known names: fold a knows the names of document b, not its own
+    docs = [Document("a", "省委部署，市委落实", [Span(0, 2, "ORG")]), Document("b", "市委召开会议", [Span(0, 2, "ORG")])]
+    keeps = {"keep_known_names": True}
+    journal.write_text(json.dumps({"a": {"candidates": [[0, 2, "ORG", 0.6], [5, 7, "ORG", 0.6]], "config": keeps}}) + "\n")
+    assert tune.journal_candidates(journal, docs)["a"][1] == [(Span(0, 2, "ORG"), 0.6, False), (Span(5, 7, "ORG"), 0.6, True)]
 
     journal.write_text(json.dumps({"a": {"predictions": [[0, 4, "ORG"]]}}) + "\n")
     with pytest.raises(ValueError, match="1 of 1 folds have no candidates .*: a;"):
