@@ -73,10 +73,11 @@ _NO_QUANTITY = re.compile(r"[\d.,]+|(?:[\d.,]+|[零〇一二两三四五六七�
 _PER_UNIT = re.compile(r"/(?:人·月|人次|平方米|立方米|千瓦时|公里|小时|[月年天日周人户亩吨次台件])")
 # the works noun that ends a project's name; not 工程师, 工程院, 项目部, 工程款 (a person, a body, money)
 _WORKS_NOUN = re.compile(r"(?:改扩建|提升改造|改造提升|建设|改造|提升|新建|扩建|续建|整治)?(?:项目|工程)(?![师院部款])")
-# qualifiers that belong to an indicator's name, and action verbs that do not (guidelines, METRIC)
-# the type word that ends a company's name (夏宝电器, 中梁房产, 恒耀實業): a PROJECT ending in one is its company
+# what happens to the works (建设, 进场, 达产…), never the end of a project's name
 _WORKS_EVENT = re.compile(r"(?:建设|施工|进场|开工|竣工|完工|稳产达产|达产|投产|投用)+$")
+# the type word that ends a company's name (夏宝电器, 中梁房产, 恒耀實業): a PROJECT ending in one is its company
 _COMPANY_END = re.compile(r"(?:公司|集团|股份|控股|实业|房产|地产|置业|电器|科技|电子|药业|锁业|银行|证券)$")
+# qualifiers that belong to an indicator's name, and action verbs that do not (guidelines, METRIC)
 _KEPT_QUALIFIER = re.compile(r"规模以上|规上|全社会|一般公共预算|外贸自营|计划|实际(?=[利使]用外资)")
 _ACTION_VERB = r"共?(?:实现|完成|发放|投入|压减|促成|提出|增加|获得|募集|落实|带动)(?![值率])|共(?=投资)"
 _SCOPE_WORD = r"全年|全省|全市|全县|全区|全镇|全街道|全国|中心城区|各类"
@@ -84,8 +85,8 @@ _NOT_OF_NAME = re.compile(rf"(?:{_ACTION_VERB}|{_SCOPE_WORD})+")  # in any order
 _CHANGE_ADVERB = re.compile(r"(?:实际|同比|分别|合计)$")
 # an item ending so is a complete indicator (or project) name of its own, not one sharing the head after it
 _COMPLETE_ITEM = re.compile(r"(?:率|额|值|量|数|人次|比重|收入|营收|利润|利税|税收|规模|指数|面积|投资|工程|项目)$")
-_ITEM_REACH = 10
-_MASK = "*"  # anonymised reports write a masked place name as *  # longest coordinated item taken in before a METRIC's head
+_ITEM_REACH = 10  # longest coordinated item taken in before a METRIC's head
+_MASK = "*"  # anonymised reports write a masked place name as *
 _LOOKBEHIND = 16  # characters searched for direction words before a number
 _NUMBERS = ("AMOUNT", "GROWTH_RATE")
 _NAMES = ("METRIC", "PROJECT", "ORG")

@@ -34,12 +34,13 @@ RESCORED_SETTINGS = ("span_rules", "min_entity_score", "keep_known_names")
 def rescore(
     fold: dict, text: str, gold: list[Span], doc_id: str, cfg: TrainConfig, known: KnownNames | None = None
 ) -> tuple[dict, int]:
-    """The fold's record re-scored with the current rules and `cfg`'s floors (`known`: the names of
-    the fold's training documents, kept below the floors), and how many candidates the rules changed."""
+    """The fold's record re-scored with the current rules and `cfg`'s floors (`known`: with
+    keep_known_names, the names of the fold's training documents, kept below the floors), and how
+    many candidates the rules changed."""
     before = [Entity(a, b, label, text[a:b], score) for a, b, label, score in fold["candidates"]]
     candidates = apply_span_rules(text, before) if cfg.span_rules else before
     changed = len({(e.start, e.end, e.label) for e in before} - {(e.start, e.end, e.label) for e in candidates})
-    entities = above_floors(candidates, cfg.min_entity_score, known if cfg.keep_known_names else None)
+    entities = above_floors(candidates, cfg.min_entity_score, known)
     new = span_scores([(doc_id, s) for s in gold], [(doc_id, Span(e.start, e.end, e.label)) for e in entities])
     new["predictions"] = [[e.start, e.end, e.label] for e in entities]
     new["candidates"] = [[e.start, e.end, e.label, e.score] for e in candidates]
@@ -68,7 +69,8 @@ def main() -> None:
     rescored, lines = {}, []
     for doc_id, fold in folds.items():
         doc = docs[doc_id]
-        known = known_names([d for d in docs.values() if d.id != doc_id])  # what the fold was trained on
+        # with keep_known_names: the names of what the fold was trained on
+        known = known_names([d for d in docs.values() if d.id != doc_id]) if cfg.keep_known_names else None
         rescored[doc_id], changed = rescore(fold, doc.text, doc.spans, doc_id, cfg, known)
         lines.append(json.dumps({doc_id: rescored[doc_id]}, ensure_ascii=False))
         print(f"{doc_id}: {changed} candidate spans changed by the rules")
