@@ -7,6 +7,9 @@ counted). A seed alone moved a fold by about 0.02 (docs/experiments.md), which t
 accounts for only through the spread of the differences themselves.
 
     python scripts/compare_journals.py docs/results/cv-default.partial.jsonl docs/results/cv-substitution-floors.partial.jsonl
+
+With `--changes`, it also lists the predictions only one of the two made, each marked gold or not
+(how "7 predictions changed, 6 became gold" is counted after a change of rules).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import json
 from pathlib import Path
 
 from ner.crossval import informative, read_folds
+from ner.entity import Document
 from ner.labels import LABELS
 
 COLUMNS = [*LABELS, "overall"]
@@ -46,6 +50,21 @@ def paired(a: dict[str, dict], b: dict[str, dict]) -> dict:
     return result
 
 
+def changed_predictions(a: dict[str, dict], b: dict[str, dict], docs: dict[str, Document]) -> list[dict]:
+    """The predictions of the shared folds that only A or only B made, with their text and whether they are gold."""
+    out = []
+    for doc_id in sorted(set(a) & set(b)):
+        doc = docs[doc_id]
+        gold = {(s.start, s.end, s.label) for s in doc.spans}
+        only = {side: {tuple(p) for p in mine[doc_id]["predictions"]} - {tuple(p) for p in other[doc_id]["predictions"]}
+                for side, mine, other in (("A", a, b), ("B", b, a))}
+        for side, spans in only.items():
+            for start, end, label in sorted(spans):
+                out.append({"fold": doc_id, "only_in": side, "label": label, "text": doc.text[start:end],
+                            "gold": (start, end, label) in gold})
+    return out
+
+
 def sign_flip_p(diffs: list[float]) -> float:
     """Two-sided exact p of the mean difference under random signs (1.0 when there is nothing to test)."""
     if not diffs or not any(diffs):
@@ -67,8 +86,11 @@ def main() -> None:
     parser.add_argument("a", type=Path, help="journal or ner cv --out JSON of the baseline recipe")
     parser.add_argument("b", type=Path, help="journal or ner cv --out JSON of the recipe compared with it")
     parser.add_argument("--out", type=Path, help="write the comparison as JSON here")
+    parser.add_argument("--changes", action="store_true", help="also list the predictions only one journal made")
+    parser.add_argument("--data", default="annotations", help="with --changes: the gold Label Studio exports")
     args = parser.parse_args()
-    result = paired(read_folds(args.a), read_folds(args.b))
+    folds_a, folds_b = read_folds(args.a), read_folds(args.b)
+    result = paired(folds_a, folds_b)
     result["a"], result["b"] = str(args.a), str(args.b)
     print(f"A = {args.a}\nB = {args.b}\n{len(result['folds'])} shared folds\n")
     print(f"{'held-out document':<28} " + " ".join(f"{c[:11]:>11}" for c in COLUMNS) + "   (B − A)")
@@ -84,6 +106,14 @@ def main() -> None:
     )
     for name, cell in rows:
         print(f"{name:<28} " + " ".join(f"{cell(result['labels'][c]):>11}" for c in COLUMNS))
+    if args.changes:
+        from ner.labelstudio import load_documents
+
+        result["changes"] = changed_predictions(folds_a, folds_b, {d.id: d for d in load_documents(args.data)})
+        print(f"\npredictions only one journal made: {len(result['changes'])}, "
+              f"{sum(c['gold'] for c in result['changes'])} of them gold")
+        for c in result["changes"]:
+            print(f"  only {c['only_in']}  {c['fold'][:24]:<24} {c['label']:<11} {'gold' if c['gold'] else '    '}  {c['text']}")
     if args.out:
         args.out.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 

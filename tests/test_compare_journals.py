@@ -52,3 +52,17 @@ def test_too_many_folds_for_the_exact_test_is_a_clear_error(load_script) -> None
     script = load_script("compare_journals")
     with pytest.raises(SystemExit, match="at most 20 folds"):
         script.sign_flip_p([0.01] * (script.MAX_EXACT_FOLDS + 1))
+
+
+def test_changes_list_the_predictions_only_one_journal_made(load_script) -> None:
+    from ner.entity import Document, Span
+
+    compare = load_script("compare_journals")
+    doc = Document("d", "总投资5亿元，省委部署", [Span(0, 3, "METRIC"), Span(3, 6, "AMOUNT"), Span(7, 9, "ORG")])
+    a = {"d": {"predictions": [[3, 6, "AMOUNT"], [7, 10, "ORG"]]}}
+    b = {"d": {"predictions": [[0, 3, "METRIC"], [3, 6, "AMOUNT"], [7, 9, "ORG"]]}, "e": {"predictions": [[0, 1, "ORG"]]}}
+    assert compare.changed_predictions(a, b, {"d": doc}) == [
+        {"fold": "d", "only_in": "A", "label": "ORG", "text": "省委部", "gold": False},
+        {"fold": "d", "only_in": "B", "label": "METRIC", "text": "总投资", "gold": True},
+        {"fold": "d", "only_in": "B", "label": "ORG", "text": "省委", "gold": True},
+    ]
