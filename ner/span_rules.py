@@ -13,7 +13,8 @@ gold span of the annotated documents (tests/test_span_rules.py checks all of the
 - Ordinals (第4位) are never AMOUNT, nor is a bare number with no unit (a hotline 96178, the 16 of
   16个指标 cut from its 个) or a rank (世界500强, 5大支柱产业), and times (连续24个月, 129天,
   2022年) are never entities. Numbers in words stay (万亿, 千亿 are gold amounts of their own).
-- A rate per something (796元/月, 27微克/立方米) is one AMOUNT.
+- A rate per something (796元/月, 27微克/立方米) is one AMOUNT, also when the model stopped after
+  the / (796元/ | 月), and a magnitude cut inside 个百分点 takes in its 点.
 - No entity begins or ends with punctuation or a space. An entity leaves enclosing quotes and
   brackets out and takes in the other half of a pair it holds one half of (杭州湾引水工程（观海卫段）,
   “临海·溪山有道”片区共富项目, 3.8万套（间）). A METRIC, PROJECT or ORG is one span across the 、
@@ -43,6 +44,10 @@ gold span of the annotated documents (tests/test_span_rules.py checks all of the
   ends in a company's type word (电器, 科技, 实业, 集团, 公司…) is an ORG. No gold PROJECT ends in one.
 - A comparison word belongs to the change it begins: a name that took it in gives it back
   (国内生产总值比 | 增长12% → 国内生产总值 | 比上年增长12%).
+- An indicator is marked only when its sentence gives it a value or a change: a METRIC whose
+  sentence (up to 。；！？ or a line break) holds no AMOUNT or GROWTH_RATE, at any score, and no
+  digit (a value the model may have missed) is not an entity (生产安全事故起数、死亡人数“双下降”).
+  Every gold METRIC has a gold value in its sentence.
 
 A rule that would cut into another entity is not applied. Rules read a folded copy of the text
 (full-width forms, traditional characters) with the same offsets, so entities are still cut from
@@ -52,7 +57,7 @@ the caller's string.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from typing import Sequence
 
 from .entity import Entity
@@ -95,6 +100,8 @@ _EDGE_PUNCTUATION = ",.;:!?、。 \t\n"  # of the folded text, where ，；：�
 _PAIRS = {"(": ")", "“": "”", "‘": "’", "《": "》", "「": "」", "『": "』", "【": "】", "[": "]"}
 _OPENERS = {close: open_ for open_, close in _PAIRS.items()}
 _BRACKET_REACH = 20  # characters searched for the other half of a bracket or quote pair
+_SENTENCE_END = re.compile(r"[。;!?\n]")  # of the folded text
+_DIGIT = re.compile(r"\d")
 
 
 def apply_span_rules(text: str, entities: Sequence[Entity]) -> list[Entity]:
@@ -123,7 +130,17 @@ def apply_span_rules(text: str, entities: Sequence[Entity]) -> list[Entity]:
                 absorbed = max(absorbed, last)
                 e = Entity(start, end, label, text[start:end], e.score)
         out.append(e)
-    return out
+    return _with_values(folded, out)
+
+
+def _with_values(folded: str, entities: list[Entity]) -> list[Entity]:
+    """The entities less the METRICs whose sentence has no value: no number entity and no digit."""
+    if not any(e.label == "METRIC" for e in entities):
+        return entities
+    ends = [m.end() for m in _SENTENCE_END.finditer(folded)]
+    valued = {bisect_right(ends, e.start) for e in entities if e.label in _NUMBERS}
+    valued.update(bisect_right(ends, m.start()) for m in _DIGIT.finditer(folded))
+    return [e for e in entities if e.label != "METRIC" or bisect_right(ends, e.start) in valued]
 
 
 def _join_pieces(text: str, folded: str, entities: list[Entity]) -> list[Entity]:
@@ -243,9 +260,11 @@ def _apply(folded: str, ents: Sequence[Entity], i: int) -> tuple[int, int, str] 
     if label == "AMOUNT":
         if folded[start - 1 : start] == "第" or _NO_QUANTITY.fullmatch(folded, start, end):
             return None
-        if per := _PER_UNIT.match(folded, end):
+        if per := _PER_UNIT.match(folded, end - (folded[end - 1] == "/")):  # 796元 | /月, or 796元/ | 月
             end = per.end()
     if label in _NUMBERS:
+        if folded.endswith("百分", start, end) and folded.startswith("点", end):  # 4.6个百分 | 点
+            end += 1
         own = _CHANGE_AHEAD.match(folded, start, end)
         number = own.end() if own else start  # after the span's own change words, if it has them
         if _RELATIVE.fullmatch(folded, number, end):

@@ -62,6 +62,11 @@ def rules(text: str, *spans: tuple[str, str]) -> list[tuple[str, str]]:
          [("796元/月", "AMOUNT"), ("842元/月", "AMOUNT")]),
         ("浓度降至27微克/立方米", [("27微克", "AMOUNT")], [("27微克/立方米", "AMOUNT")]),
         ("完成1/3以上", [("1/3", "AMOUNT")], [("1/3", "AMOUNT")]),
+        ("标准从796元/月提高至842元/月", [("796元/", "AMOUNT"), ("842元/", "AMOUNT")],  # stopped after the /
+         [("796元/月", "AMOUNT"), ("842元/月", "AMOUNT")]),
+        # a magnitude cut inside 个百分点 takes in its 点, and is then a change after a direction word
+        ("比例提升4.6个百分点、改善幅度", [("4.6个百分", "AMOUNT")], [("提升4.6个百分点", "GROWTH_RATE")]),
+        ("高于全国0.4个百分点", [("0.4个百分", "AMOUNT")], [("0.4个百分点", "AMOUNT")]),
         # no entity begins or ends with punctuation; names keep inner quotes and brackets whole
         ("实现150.06亿元，同比", [("150.06亿元，", "AMOUNT")], [("150.06亿元", "AMOUNT")]),
         ("数据（）缺失", [("（）", "AMOUNT")], []),  # an empty pair of brackets is no entity (found by hypothesis)
@@ -96,7 +101,7 @@ def rules(text: str, *spans: tuple[str, str]) -> list[tuple[str, str]]:
         ("发放各类农户小额贷款1000余万元", [("发放各类农户小额贷款", "METRIC")], [("农户小额贷款", "METRIC")]),
         ("居民人均可支配收入实际增长4.4%", [("居民人均可支配收入实际", "METRIC"), ("增长4.4%", "GROWTH_RATE")],
          [("居民人均可支配收入", "METRIC"), ("增长4.4%", "GROWTH_RATE")]),
-        ("全社会用电量", [("全社会用电量", "METRIC")], [("全社会用电量", "METRIC")]),  # 全社会 is no scope word
+        ("全社会用电量增长5%", [("全社会用电量", "METRIC")], [("全社会用电量", "METRIC")]),  # 全社会 is no scope word
         ("共同富裕指数达0.8", [("共同富裕指数", "METRIC")], [("共同富裕指数", "METRIC")]),  # 共 only before 投资
         ("全年投入资金500余万元", [("全年投入资金", "METRIC")], [("资金", "METRIC")]),
         ("增加值增长5%", [("增加值", "METRIC")], [("增加值", "METRIC")]),
@@ -123,30 +128,38 @@ def rules(text: str, *spans: tuple[str, str]) -> list[tuple[str, str]]:
         ("健仕科技园开工", [("健仕科技园", "PROJECT")], [("健仕科技园", "PROJECT")]),
         # coordinated items before a METRIC's head are one span with it, back to the punctuation
         ("户籍人口、流动人口排查率均达100%", [("流动人口排查率", "METRIC")], [("户籍人口、流动人口排查率", "METRIC")]),
-        ("，新能源汽车、智能家电、智能手机限上零售额增长", [("智能手机限上零售额", "METRIC")],
+        ("，新能源汽车、智能家电、智能手机限上零售额增长12%", [("智能手机限上零售额", "METRIC")],
          [("新能源汽车、智能家电、智能手机限上零售额", "METRIC")]),
-        ("实现制造业、普惠小微贷款余额", [("普惠小微贷款余额", "METRIC")], [("制造业、普惠小微贷款余额", "METRIC")]),
+        ("实现制造业、普惠小微贷款余额3000亿元", [("普惠小微贷款余额", "METRIC")], [("制造业、普惠小微贷款余额", "METRIC")]),
         # also over items the model tagged by themselves as METRIC or PROJECT, but never over an ORG
         ("，基本养老保险、基本医疗保险参保率均达到95%", [("基本养老保险", "METRIC"), ("基本医疗保险参保率", "METRIC"), ("95%", "AMOUNT")],
          [("基本养老保险、基本医疗保险参保率", "METRIC"), ("95%", "AMOUNT")]),
-        ("，新能源汽车、智能家电、智能手机限上零售额", [("新能源汽车", "PROJECT"), ("智能家电", "PROJECT"), ("智能手机限上零售额", "METRIC")],
+        ("，新能源汽车、智能家电、智能手机限上零售额增长12%", [("新能源汽车", "PROJECT"), ("智能家电", "PROJECT"), ("智能手机限上零售额", "METRIC")],
          [("新能源汽车、智能家电、智能手机限上零售额", "METRIC")]),
         (",公牛、韩电产值分别首超30亿元", [("公牛", "ORG"), ("韩电产值", "METRIC"), ("30亿元", "AMOUNT")],
          [("公牛", "ORG"), ("韩电产值", "METRIC"), ("30亿元", "AMOUNT")]),
-        ("，营业收入、利润总额", [("营业收入", "METRIC"), ("利润总额", "METRIC")], [("营业收入", "METRIC"), ("利润总额", "METRIC")]),
-        ("，杭州湾引水工程、区域供水投资额", [("杭州湾引水工程", "PROJECT"), ("区域供水投资额", "METRIC")],
+        ("，营业收入、利润总额分别增长5%和8%", [("营业收入", "METRIC"), ("利润总额", "METRIC")], [("营业收入", "METRIC"), ("利润总额", "METRIC")]),
+        ("，杭州湾引水工程、区域供水投资额达2亿元", [("杭州湾引水工程", "PROJECT"), ("区域供水投资额", "METRIC")],
          [("杭州湾引水工程", "PROJECT"), ("区域供水投资额", "METRIC")]),
         # but not over an item that is a complete name itself, has a number, or runs on too long
-        ("接待游客人次、游客总花费分别增长", [("游客总花费", "METRIC")], [("游客总花费", "METRIC")]),
-        ("，装备制造业营收、利润较快增长", [("利润", "METRIC")], [("利润", "METRIC")]),
+        ("接待游客人次、游客总花费分别增长10%", [("游客总花费", "METRIC")], [("游客总花费", "METRIC")]),
+        ("，装备制造业营收、利润分别增长8%和6%", [("利润", "METRIC")], [("利润", "METRIC")]),
         ("，5G基站、光纤用户数", [("光纤用户数", "METRIC")], [("光纤用户数", "METRIC")]),
-        ("我们坚持以人民为中心不断完善养老、医疗保险参保率", [("医疗保险参保率", "METRIC")],
+        ("我们坚持以人民为中心不断完善养老、医疗保险参保率达95%", [("医疗保险参保率", "METRIC")],
          [("医疗保险参保率", "METRIC")]),
         ("，养老、医疗保险参保率", [("医疗保险参保率", "PROJECT")], [("医疗保险参保率", "PROJECT")]),  # METRIC only
         # a masked place name (*) right before a name is part of it; numbers keep their spans
         ("推进*中心卫生院迁建工程", [("中心卫生院迁建工程", "PROJECT")], [("*中心卫生院迁建工程", "PROJECT")]),
         ("华海药业*厂区原料药装备改造项目", [("厂区原料药装备改造项目", "PROJECT")], [("*厂区原料药装备改造项目", "PROJECT")]),
         ("投入*500万元", [("500万元", "AMOUNT")], [("500万元", "AMOUNT")]),
+        # an indicator needs a value or a change in its sentence: a number entity, or a digit the model missed
+        ("生产安全事故起数、死亡人数“双下降”。", [("生产安全事故起数", "METRIC"), ("死亡人数", "METRIC")], []),
+        ("着力提升消费对经济增长贡献率。社会消费品零售总额增长5%", [("消费对经济增长贡献率", "METRIC"), ("社会消费品零售总额", "METRIC")],
+         [("社会消费品零售总额", "METRIC")]),
+        ("三大产业对经济增长贡献超五成", [("对经济增长贡献", "METRIC"), ("五成", "AMOUNT")],
+         [("对经济增长贡献", "METRIC"), ("五成", "AMOUNT")]),
+        ("千人口托位数达4.7个", [("千人口托位数", "METRIC")], [("千人口托位数", "METRIC")]),
+        ("推进新城建设", [("新城", "PROJECT")], [("新城", "PROJECT")]),  # names of other labels need no value
         # traditional characters and full-width forms read the same; spans come from the caller's text
         ("營業收入同比增長５％", [("５％", "AMOUNT")], [("同比增長５％", "GROWTH_RATE")]),
     ],
@@ -164,9 +177,9 @@ def test_a_rule_that_would_cut_into_another_entity_is_not_applied():
     assert rules("产值同比增长20%", ("产值同", "METRIC"), ("比增长20%", "GROWTH_RATE")) == [
         ("产值同", "METRIC"), ("比增长20%", "GROWTH_RATE")]  # 比增长 is no comparison word + direction
     # coordinated items begin after punctuation, so a METRIC reaches neither into nor up to the entity before
-    assert rules("，市医保局养老、医疗保险参保率", ("市医保局", "ORG"), ("医疗保险参保率", "METRIC")) == [
+    assert rules("，市医保局养老、医疗保险参保率达95%", ("市医保局", "ORG"), ("医疗保险参保率", "METRIC")) == [
         ("市医保局", "ORG"), ("医疗保险参保率", "METRIC")]
-    assert rules("，市医保局养老、医疗保险参保率", ("市医保", "ORG"), ("医疗保险参保率", "METRIC")) == [
+    assert rules("，市医保局养老、医疗保险参保率达95%", ("市医保", "ORG"), ("医疗保险参保率", "METRIC")) == [
         ("市医保", "ORG"), ("医疗保险参保率", "METRIC")]
     # nor does a name take in a * that ends the entity before it
     assert rules("华海药业*厂区", ("华海药业*", "ORG"), ("厂区", "PROJECT")) == [("华海药业*", "ORG"), ("厂区", "PROJECT")]
