@@ -34,9 +34,15 @@ def _config(path: str, **overrides):
     """The YAML config with the command-line options that were given (not None) put over it."""
     from dataclasses import replace
 
+    import yaml
+
     from .config import TrainConfig
 
-    return replace(TrainConfig.from_yaml(path), **{k: v for k, v in overrides.items() if v is not None})
+    try:
+        cfg = TrainConfig.from_yaml(path)
+    except (ValueError, yaml.YAMLError) as exc:  # unknown or ill-typed settings, or no YAML at all
+        _fail(str(exc))
+    return replace(cfg, **{k: v for k, v in overrides.items() if v is not None})
 
 
 def _load_docs(data: str):
@@ -313,19 +319,30 @@ def _journal_folds(journal: Path, recipe: dict, doc_ids: set[str]) -> dict:
 @click.option("--check-docs", default=3, show_default=True, help="How many documents of --data to check on (0: none).")
 @click.option("--int8-only", is_flag=True, help="Drop the fp32 model after verification (smaller bundle to ship).")
 @click.option("--cv", "cv_path", type=click.Path(exists=True, dir_okay=False), help="`ner cv --out` results (.json or .partial.jsonl) for the model card.")
-def export(model: str, out: str | None, data: str, check_docs: int, int8_only: bool, cv_path: str | None) -> None:
+@click.option(
+    "--config", "config_path", type=click.Path(exists=True, dir_okay=False),
+    help="The model's own recipe with other decoding, span rules or score floors: these replace the model's (no retraining).",
+)
+def export(model: str, out: str | None, data: str, check_docs: int, int8_only: bool, cv_path: str | None, config_path: str | None) -> None:
     """Export a model directory to an ONNX bundle (fp32 + int8), verified and hashed.
 
     \b
     Example:
       ner export --model models/default-torch --out models/default --int8-only --cv runs/cv.json
+      ner export --model models/default-torch --out models/default --config configs/default.yaml   # re-picked floors
     """
     from .crossval import read_folds
     from .export import export_bundle
 
     out = out or f"{model.rstrip('/')}-onnx"
     docs = _load_docs(data)[:check_docs] if check_docs else []
-    report = export_bundle(model, out, docs, keep_fp32=not int8_only, cv_folds=read_folds(cv_path) if cv_path else None)
+    settings = _config(config_path) if config_path else None
+    try:
+        report = export_bundle(
+            model, out, docs, keep_fp32=not int8_only, cv_folds=read_folds(cv_path) if cv_path else None, settings=settings
+        )
+    except ValueError as exc:
+        _fail(str(exc))
     for key, value in report.items():
         click.echo(f"{key:<20} {value:.6g}" if isinstance(value, float) else f"{key:<20} {value}")
     click.echo(f"wrote {out}")

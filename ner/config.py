@@ -92,6 +92,10 @@ class TrainConfig:
     def to_dict(self) -> dict:
         return asdict(self)
 
+    def to_yaml(self, path: str | Path) -> None:
+        """Every setting, defaults included, so the file says exactly what ran."""
+        Path(path).write_text(yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True), encoding="utf-8")
+
 
 def _check_label_map(path: str | Path, name: str, mapping, what: str, ok: Callable[[float], bool]) -> None:
     """A setting that maps labels to numbers: known labels only, each value `what`."""

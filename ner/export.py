@@ -16,6 +16,7 @@ from typing import Sequence
 import numpy as np
 
 from .bundle import write_manifest
+from .config import TrainConfig
 from .entity import Document
 from .known_names import FILE as KNOWN_NAMES_FILE
 from .labels import LABELS
@@ -115,16 +116,28 @@ def export_bundle(
     check_docs: Sequence[Document] = (),
     keep_fp32: bool = True,
     cv_folds: dict | None = None,
+    settings: TrainConfig | None = None,
 ) -> dict:
     """Export, optimise, quantise, verify and write the bundle; returns the verification report.
 
     The bundle's model card is written anew with the verification and, when given, the
-    per-fold cross-validation scores of the recipe (`ner cv --out` results).
+    per-fold cross-validation scores of the recipe (`ner cv --out` results). `settings`, a config
+    of the model's own training recipe, replaces the settings that need no training (decoding,
+    span rules, score floors, known names), so that floors re-picked after training ship without
+    retraining; a config of another recipe is refused.
     """
     from .train import load_model
 
     model_dir, out = Path(model_dir), Path(out)
     model, tokenizer, cfg = load_model(model_dir)
+    if settings is not None:
+        trained, wanted = cfg.training_settings(), settings.training_settings()
+        if differ := sorted(k for k in wanted if wanted[k] != trained.get(k)):
+            raise ValueError(
+                f"{model_dir} was trained with another recipe (differs in {', '.join(differ)}); "
+                "only settings that need no training can change at export: retrain with that config"
+            )
+        cfg = settings
     if cfg.keep_known_names and not (model_dir / KNOWN_NAMES_FILE).exists():
         raise ValueError(f"{model_dir}: keep_known_names is set but the model has no {KNOWN_NAMES_FILE} (retrain it)")
     if out.exists() and any(out.iterdir()):
@@ -139,9 +152,10 @@ def export_bundle(
     for name in TOKENIZER_FILES:
         if (model_dir / name).exists() and not (out / name).exists():
             shutil.copy(model_dir / name, out / name)
-    for name in ("labels.json", "train_config.yaml", "metrics.json", KNOWN_NAMES_FILE):
+    for name in ("labels.json", "metrics.json", KNOWN_NAMES_FILE):
         if (model_dir / name).exists():
             shutil.copy(model_dir / name, out / name)
+    cfg.to_yaml(out / "train_config.yaml")
     sample = [d.text[:300] for d in check_docs[:8]] or ["实现地区生产总值150.06亿元，同比增长18.46%。"]
     report = {"max_abs_logit_diff": parity(model, out / "model.onnx", tokenizer, sample)}
     if report["max_abs_logit_diff"] >= PARITY_LIMIT:

@@ -18,7 +18,6 @@ from typing import Sequence
 
 import numpy as np
 import torch
-import yaml
 from tqdm.auto import tqdm
 from transformers import AutoConfig, AutoModelForTokenClassification, AutoTokenizer, get_linear_schedule_with_warmup
 
@@ -253,7 +252,7 @@ def save_model(result: TrainResult, out: str | Path, data_desc: str, extra_metri
     cfg = result.config
     (out / "labels.json").write_text(json.dumps(list(LABELS), ensure_ascii=False, indent=2))
     save_known_names(result.known_names, out)
-    (out / "train_config.yaml").write_text(yaml.safe_dump(cfg.to_dict(), sort_keys=False, allow_unicode=True))
+    cfg.to_yaml(out / "train_config.yaml")
     metrics = {
         "data": data_desc,
         "train_documents": result.train_docs,

@@ -259,3 +259,20 @@ def test_bundle_carries_the_score_floors(tiny_model, tmp_path):
 
     assert _extractor(str(tmp_path / "bundle")).tagger.min_entity_score == {}
     assert "entities below a score of 0.8 (ORG) dropped" in (tmp_path / "bundle" / "README.md").read_text()
+
+
+def test_export_takes_new_floors_from_the_models_own_recipe(tiny_model, tmp_path):
+    from dataclasses import replace
+
+    from ner.config import TrainConfig
+    from ner.export import export_bundle
+
+    trained = TrainConfig.from_yaml(tiny_model / "train_config.yaml")
+    refloored = replace(trained, min_entity_score={"AMOUNT": 0.65}, span_rules=not trained.span_rules)
+    export_bundle(tiny_model, tmp_path / "bundle", [], settings=refloored)
+    manifest = json.loads((tmp_path / "bundle" / "manifest.json").read_text())
+    assert manifest["min_entity_score"] == {"AMOUNT": 0.65} and manifest["span_rules"] is refloored.span_rules
+    assert TrainConfig.from_yaml(tmp_path / "bundle" / "train_config.yaml") == refloored  # what ships is what the card says
+    assert Extractor(tmp_path / "bundle").tagger.min_entity_score == {"AMOUNT": 0.65}
+    with pytest.raises(ValueError, match="differs in learning_rate"):  # other weights: that needs training
+        export_bundle(tiny_model, tmp_path / "other", [], settings=replace(refloored, learning_rate=1e-3))

@@ -188,6 +188,12 @@ def test_cli_train_evaluate_cv_export_extract(tiny_model, small_docs, tmp_path):
     for line in r.output.splitlines():
         e = json.loads(line)
         assert "实现地区生产总值150.06亿元，同比增长18.46%。"[e["start"]:e["end"]] == e["text"]
+    (tmp_path / "other.yaml").write_text(yaml.safe_dump({**cfg.to_dict(), "epochs": 2}))
+    r = runner.invoke(main, ["export", "--model", str(tmp_path / "m"), "--out", str(tmp_path / "b2"), "--check-docs", "0", "--config", str(tmp_path / "other.yaml")])
+    assert r.exit_code != 0 and "differs in epochs, seed" in r.output and "Traceback" not in r.output, r.output
+    (tmp_path / "bad.yaml").write_text("epochs: many\n")
+    r = runner.invoke(main, ["export", "--model", str(tmp_path / "m"), "--config", str(tmp_path / "bad.yaml")])
+    assert r.exit_code != 0 and "epochs must be a number" in r.output, r.output
     r = runner.invoke(main, ["evaluate", "--model", str(tmp_path / "m"), "--data", str(tmp_path / "nope.json")])
     assert r.exit_code != 0 and "no such annotation file" in r.output
     (tmp_path / "bin.txt").write_bytes(b"\x00\x01\x02binary")
