@@ -12,7 +12,9 @@ gold span of the annotated documents (tests/test_span_rules.py checks all of the
   (the 逆势 of 逆势增长) is not an entity.
 - Ordinals (第4位) are never AMOUNT, nor is a bare number with no unit (a hotline 96178, the 16 of
   16个指标 cut from its 个) or a rank (世界500强, 5大支柱产业), and times (连续24个月, 129天,
-  2022年) are never entities. Numbers in words stay (万亿, 千亿 are gold amounts of their own).
+  2022年) are never entities: a change that took in its period keeps the rest (5年 | 增长18.7%).
+  Numbers in words stay (万亿, 千亿 are gold amounts of their own). A change keeps its comparison
+  word whole (比 | 上年增长6%).
 - A rate per something (796元/月, 27微克/立方米) is one AMOUNT, also when the model stopped after
   the / (796元/ | 月), and a magnitude cut inside 个百分点 takes in its 点.
 - No entity begins or ends with punctuation or a space. An entity leaves enclosing quotes and
@@ -235,8 +237,12 @@ def _apply(folded: str, ents: Sequence[Entity], i: int) -> tuple[int, int, str] 
     start, end = _balance(folded, start, end)
     if start == end:  # nothing but an empty pair of brackets or quotes
         return None
-    if label in _NUMBERS and _TIME.match(folded, start):
-        return None
+    if label in _NUMBERS and (time := _TIME.match(folded, start)):
+        if not _MAGNITUDE.search(folded, time.end(), end):  # 2022年, 24小时: a time and nothing more
+            return None
+        start = time.end()  # 5年 | 增长18.7%: the period is left out, the change stays
+    if label in _NUMBERS and start and (words := _COMPARISON.match(folded, start - 1)) and words.end() > start:
+        start -= 1  # 比 | 上年增长6%: the comparison word is whole
     if label == "GROWTH_RATE" and not _MAGNITUDE.search(folded, start, end):
         return None
     if label == "METRIC":

@@ -56,6 +56,10 @@ def rules(text: str, *spans: tuple[str, str]) -> list[tuple[str, str]]:
         ("连续24个月保持两位数增长", [("24个", "AMOUNT")], []),
         ("用电负荷129天超1亿千瓦", [("129天", "AMOUNT"), ("1亿千瓦", "AMOUNT")], [("1亿千瓦", "AMOUNT")]),
         ("5年增长18.7%", [("5年", "GROWTH_RATE"), ("增长18.7%", "GROWTH_RATE")], [("增长18.7%", "GROWTH_RATE")]),
+        ("5年增长18.7%", [("5年增长18.7%", "GROWTH_RATE")], [("增长18.7%", "GROWTH_RATE")]),  # the period left out
+        ("5年内完成", [("5年内", "AMOUNT")], []),  # a time and nothing more
+        # a change keeps its comparison word whole
+        ("农民人均收入比上年增长15%", [("上年增长15%", "GROWTH_RATE")], [("比上年增长15%", "GROWTH_RATE")]),
         ("日方投资3000日元", [("3000日元", "AMOUNT")], [("3000日元", "AMOUNT")]),
         # a rate per something is one amount
         ("标准从796元/月提高至842元/月", [("796元", "AMOUNT"), ("842元", "AMOUNT")],
@@ -175,7 +179,7 @@ def test_a_rule_that_would_cut_into_another_entity_is_not_applied():
     assert rules("国内生产总值比上年增长12%", ("国内生产总值比", "METRIC"), ("增长12%", "GROWTH_RATE")) == [
         ("国内生产总值", "METRIC"), ("比上年增长12%", "GROWTH_RATE")]
     assert rules("产值同比增长20%", ("产值同", "METRIC"), ("比增长20%", "GROWTH_RATE")) == [
-        ("产值同", "METRIC"), ("比增长20%", "GROWTH_RATE")]  # 比增长 is no comparison word + direction
+        ("产值", "METRIC"), ("同比增长20%", "GROWTH_RATE")]  # 同 | 比增长: the comparison word made whole
     # coordinated items begin after punctuation, so a METRIC reaches neither into nor up to the entity before
     assert rules("，市医保局养老、医疗保险参保率达95%", ("市医保局", "ORG"), ("医疗保险参保率", "METRIC")) == [
         ("市医保局", "ORG"), ("医疗保险参保率", "METRIC")]
