@@ -15,6 +15,7 @@ gold span of the annotated documents (tests/test_span_rules.py checks all of the
   2022年) are never entities: a change that took in its period keeps the rest (5年 | 增长18.7%).
   Numbers in words stay (万亿, 千亿 are gold amounts of their own). A change keeps its comparison
   word whole (比 | 上年增长6%).
+- A number ends at its percent sign unless a range goes on (70% | 村卫生室; 5%—5.5%).
 - A rate per something (796元/月, 27微克/立方米) is one AMOUNT, also when the model stopped after
   the / (796元/ | 月), and a magnitude cut inside 个百分点 takes in its 点.
 - No entity begins or ends with punctuation or a space. An entity leaves enclosing quotes and
@@ -77,6 +78,7 @@ _CHANGE_AHEAD, _CHANGE_BEFORE = re.compile(_CHANGE), re.compile(_CHANGE + "$")
 _MAGNITUDE = re.compile(r"[\d零〇一二两三四五六七八九十百千万]|番")
 _TIME = re.compile(rf"{_RANGE}\s*个?(?:小时|分钟|工作日|季度|[年月天日周秒])(?!元)")  # not 日元
 _NO_QUANTITY = re.compile(r"[\d.,]+|(?:[\d.,]+|[零〇一二两三四五六七八九十百千]+)[强大]")  # 96178; 500强, 5大 (not 6大类)
+_PERCENT_TAIL = re.compile(r"[%‰][^\d%‰]+$")
 _PER_UNIT = re.compile(r"/(?:人·月|人次|平方米|立方米|千瓦时|公里|小时|[月年天日周人户亩吨次台件])")
 # the works noun that ends a project's name; not 工程师, 工程院, 项目部, 工程款 (a person, a body, money)
 _WORKS_NOUN = re.compile(r"(?:改扩建|提升改造|改造提升|建设|改造|提升|新建|扩建|续建|整治)?(?:项目|工程)(?![师院部款])")
@@ -271,6 +273,8 @@ def _apply(folded: str, ents: Sequence[Entity], i: int) -> tuple[int, int, str] 
     if label in _NUMBERS:
         if folded.endswith("百分", start, end) and folded.startswith("点", end):  # 4.6个百分 | 点
             end += 1
+        if (percent := _PERCENT_TAIL.search(folded, start, end)) and percent.start() > start:
+            end = percent.start() + 1  # 70% | 村卫生室: nothing but a range follows a percent sign in a number
         own = _CHANGE_AHEAD.match(folded, start, end)
         number = own.end() if own else start  # after the span's own change words, if it has them
         if _RELATIVE.fullmatch(folded, number, end):

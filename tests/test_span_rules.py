@@ -68,6 +68,10 @@ def rules(text: str, *spans: tuple[str, str]) -> list[tuple[str, str]]:
         ("完成1/3以上", [("1/3", "AMOUNT")], [("1/3", "AMOUNT")]),
         ("标准从796元/月提高至842元/月", [("796元/", "AMOUNT"), ("842元/", "AMOUNT")],  # stopped after the /
          [("796元/月", "AMOUNT"), ("842元/月", "AMOUNT")]),
+        # a number ends at its percent sign unless a range goes on
+        ("，70%村卫生室实现", [("70%村", "AMOUNT")], [("70%", "AMOUNT")]),
+        ("，5%村卫生室实现", [("5%村", "AMOUNT")], [("5%", "AMOUNT")]),
+        ("年均增长5%—5.5%", [("年均增长5%—5.5%", "GROWTH_RATE")], [("年均增长5%—5.5%", "GROWTH_RATE")]),
         # a magnitude cut inside 个百分点 takes in its 点, and is then a change after a direction word
         ("比例提升4.6个百分点、改善幅度", [("4.6个百分", "AMOUNT")], [("提升4.6个百分点", "GROWTH_RATE")]),
         ("高于全国0.4个百分点", [("0.4个百分", "AMOUNT")], [("0.4个百分点", "AMOUNT")]),
