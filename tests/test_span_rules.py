@@ -195,6 +195,16 @@ def test_a_rule_that_would_cut_into_another_entity_is_not_applied():
     assert rules("同比增长20%", ("同比", "METRIC"), ("20%", "AMOUNT")) == [("同比增长20%", "GROWTH_RATE")]
 
 
+def test_the_publishing_body_of_a_metadata_header_is_an_org():
+    header = "索引号:\n\n11330282/2023-183321\n\n发布机构:\n\n新浦镇\n\n公开方式:\n\n主动公开\n"
+    assert rules(header) == [("新浦镇", "ORG")]
+    assert [e.score for e in apply_span_rules(header, [])] == [1.0]  # sure by rule: it passes any floor
+    assert rules("發布機構：坎墩街道") == [("坎墩街道", "ORG")]  # traditional, full-width colon, end of text
+    assert rules(header, ("新浦镇", "ORG")) == [("新浦镇", "ORG")]  # once, whatever its score
+    assert rules(header, ("新浦", "PROJECT")) == [("新浦", "PROJECT")]  # the model's entity is not cut into
+    assert rules("新浦镇发布机构改革方案") == []  # no header field: nothing is added
+
+
 def test_empty_input_and_other_labels_pass_through():
     assert apply_span_rules("", []) == []
     text = "公牛集团第4位"
