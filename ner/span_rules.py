@@ -49,6 +49,7 @@ gold span of the annotated documents (tests/test_span_rules.py checks all of the
   (国内生产总值比 | 增长12% → 国内生产总值 | 比上年增长12%).
 - The publishing body in a metadata header (发布机构: 新浦镇, the value on the same or the next
   line) is an ORG, added when the model tagged nothing there.
+- A name that only occurs inside a document title (《中共福建省委关于制定…的建议》) is no entity.
 - An indicator is marked only when its sentence gives it a value or a change: a METRIC whose
   sentence (up to 。；！？ or a line break) holds no AMOUNT or GROWTH_RATE, at any score, and no
   digit (a value the model may have missed) is not an entity (生产安全事故起数、死亡人数“双下降”).
@@ -107,6 +108,7 @@ _PAIRS = {"(": ")", "“": "”", "‘": "’", "《": "》", "「": "」", "『
 _OPENERS = {close: open_ for open_, close in _PAIRS.items()}
 _BRACKET_REACH = 20  # characters searched for the other half of a bracket or quote pair
 _PUBLISHER = re.compile(r"(?:发布机构|发文机关|发布单位)[ \t]*[:\n]\s*([^\s:]{2,30})(?=\s|$)")  # a field, not prose
+_TITLE = re.compile(r"《[^《》\n]{1,100}》")  # a document's title, as reports quote it
 _SENTENCE_END = re.compile(r"[。;!?\n]")  # of the folded text
 _DIGIT = re.compile(r"\d")
 
@@ -137,7 +139,22 @@ def apply_span_rules(text: str, entities: Sequence[Entity]) -> list[Entity]:
                 absorbed = max(absorbed, last)
                 e = Entity(start, end, label, text[start:end], e.score)
         out.append(e)
-    return _with_publisher(text, folded, _with_values(folded, out))
+    return _with_publisher(text, folded, _with_values(folded, _outside_titles(folded, out)))
+
+
+def _outside_titles(folded: str, entities: list[Entity]) -> list[Entity]:
+    """The entities less those inside a document title (《中共福建省委关于…的建议》): a name that only
+    occurs in a longer title is no entity. One that is the whole title stays."""
+    titles = [m.span() for m in _TITLE.finditer(folded)]
+    if not titles:
+        return entities
+    starts = [a for a, _ in titles]
+
+    def inside(e: Entity) -> bool:
+        k = bisect_right(starts, e.start) - 1  # the last title opening before the entity
+        return k >= 0 and e.end < titles[k][1] and (e.start, e.end) != (titles[k][0] + 1, titles[k][1] - 1)
+
+    return [e for e in entities if not inside(e)]
 
 
 def _with_publisher(text: str, folded: str, entities: list[Entity]) -> list[Entity]:

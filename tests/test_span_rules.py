@@ -160,6 +160,10 @@ def rules(text: str, *spans: tuple[str, str]) -> list[tuple[str, str]]:
         ("推进*中心卫生院迁建工程", [("中心卫生院迁建工程", "PROJECT")], [("*中心卫生院迁建工程", "PROJECT")]),
         ("华海药业*厂区原料药装备改造项目", [("厂区原料药装备改造项目", "PROJECT")], [("*厂区原料药装备改造项目", "PROJECT")]),
         ("投入*500万元", [("500万元", "AMOUNT")], [("500万元", "AMOUNT")]),
+        # nothing inside a document title is an entity, unless it is the whole title
+        ("根据《中共福建省委关于制定规划的建议》，", [("中共福建省委", "ORG")], []),
+        ("印发《三年行动计划》，落实省委部署", [("三年", "AMOUNT"), ("省委", "ORG")], [("省委", "ORG")]),
+        ("推动《坎墩智巢》入驻", [("坎墩智巢", "ORG")], [("坎墩智巢", "ORG")]),
         # an indicator needs a value or a change in its sentence: a number entity, or a digit the model missed
         ("生产安全事故起数、死亡人数“双下降”。", [("生产安全事故起数", "METRIC"), ("死亡人数", "METRIC")], []),
         ("着力提升消费对经济增长贡献率。社会消费品零售总额增长5%", [("消费对经济增长贡献率", "METRIC"), ("社会消费品零售总额", "METRIC")],
