@@ -49,6 +49,8 @@ gold span of the annotated documents (tests/test_span_rules.py checks all of the
   (国内生产总值比 | 增长12% → 国内生产总值 | 比上年增长12%).
 - The publishing body in a metadata header (发布机构: 新浦镇, the value on the same or the next
   line) is an ORG, added when the model tagged nothing there.
+- A body named in its meeting's name (省委十一届九次全会, 省委经济工作会议) is no ORG: the
+  guidelines leave names inside a longer name unmarked. No gold ORG is followed by one.
 - A name that only occurs inside a document title (《中共福建省委关于制定…的建议》) is no entity.
 - An indicator is marked only when its sentence gives it a value or a change: a METRIC whose
   sentence (up to 。；！？ or a line break) holds no AMOUNT or GROWTH_RATE, at any score, and no
@@ -109,6 +111,7 @@ _OPENERS = {close: open_ for open_, close in _PAIRS.items()}
 _BRACKET_REACH = 20  # characters searched for the other half of a bracket or quote pair
 _PUBLISHER = re.compile(r"(?:发布机构|发文机关|发布单位)[ \t]*[:\n]\s*([^\s:]{2,30})(?=\s|$)")  # a field, not prose
 _TITLE = re.compile(r"《[^《》\n]{1,100}》")  # a document's title, as reports quote it
+_MEETING = re.compile(r"[十一二三四五六七八九\d]+届[^,。;\s]{0,12}?全会|经济工作会议|全会")
 _SENTENCE_END = re.compile(r"[。;!?\n]")  # of the folded text
 _DIGIT = re.compile(r"\d")
 
@@ -296,6 +299,8 @@ def _apply(folded: str, ents: Sequence[Entity], i: int) -> tuple[int, int, str] 
         end = event.start()  # 三塘头特色村 | 进场: what happens to the works is not part of their name
     if label == "PROJECT" and _COMPANY_END.search(folded, start, end):
         label = "ORG"
+    if label == "ORG" and _MEETING.match(folded, end):
+        return None  # 省委 | 十一届九次全会: a body named in its meeting's name
     if label == "AMOUNT":
         if folded[start - 1 : start] == "第" or _NO_QUANTITY.fullmatch(folded, start, end):
             return None

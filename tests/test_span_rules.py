@@ -160,6 +160,9 @@ def rules(text: str, *spans: tuple[str, str]) -> list[tuple[str, str]]:
         ("推进*中心卫生院迁建工程", [("中心卫生院迁建工程", "PROJECT")], [("*中心卫生院迁建工程", "PROJECT")]),
         ("华海药业*厂区原料药装备改造项目", [("厂区原料药装备改造项目", "PROJECT")], [("*厂区原料药装备改造项目", "PROJECT")]),
         ("投入*500万元", [("500万元", "AMOUNT")], [("500万元", "AMOUNT")]),
+        # a body named in its meeting's name is no ORG; a body that holds a meeting is
+        ("落实省委十一届九次、十次全会和省委经济工作会议部署", [("省委", "ORG"), ("省委", "ORG")], []),
+        ("镇政府召开经济工作会议", [("镇政府", "ORG")], [("镇政府", "ORG")]),
         # nothing inside a document title is an entity, unless it is the whole title
         ("根据《中共福建省委关于制定规划的建议》，", [("中共福建省委", "ORG")], []),
         ("印发《三年行动计划》，落实省委部署", [("三年", "AMOUNT"), ("省委", "ORG")], [("省委", "ORG")]),
