@@ -13,7 +13,9 @@ from .labels import LABELS
 
 
 # settings that do not shape the trained weights: a fold model trained before a change of these is reused
-NOT_TRAINING = ("decoding", "min_entity_chars", "min_entity_score", "keep_known_names", "span_rules", "threads")
+NOT_TRAINING = (
+    "decoding", "min_entity_chars", "min_entity_score", "valued_metric_score", "keep_known_names", "span_rules", "threads",
+)
 
 
 @dataclass
@@ -42,6 +44,9 @@ class TrainConfig:
     # label → lowest entity score kept (mean probability of its tokens' tags); unlisted labels keep all.
     # The model's unsure entities are mostly wrong: scripts/tune_score_floors.py picks these per label
     min_entity_score: dict = field(default_factory=dict)
+    # the floor of a METRIC right before its value (nothing or a linking verb such as 达 between): an
+    # indicator beside its value is less often wrong; 1.0 gives it no exception to the METRIC floor
+    valued_metric_score: float = 1.0
     # an entity whose text the gold training documents gave its label passes the floor (ner/known_names.py)
     keep_known_names: bool = False
     # self-training (ner/pseudo_label.py): sentences of these JSON-lines reports, labelled by a
@@ -74,7 +79,7 @@ class TrainConfig:
                 raise ValueError(f"{path}: {name} must be a number, got {value!r}")
         if data.get("encoder_layers", 0) < 0:
             raise ValueError(f"{path}: encoder_layers must be 0 (all layers) or a positive number of layers")
-        for name in ("substitute_probability", "compose_probability", "self_training_min_confidence"):  # fractions
+        for name in ("substitute_probability", "compose_probability", "self_training_min_confidence", "valued_metric_score"):  # fractions
             if not 0.0 <= data.get(name, defaults[name]) <= 1.0:
                 raise ValueError(f"{path}: {name} must be between 0 and 1")
         _check_label_map(path, "min_entity_score", data.get("min_entity_score", {}), "a number between 0 and 1", lambda v: 0.0 <= v <= 1.0)

@@ -63,7 +63,7 @@ def cross_validate(
                 save_model(result, saved, f"{len(rest)} gold documents{more} (fold holding out {held.id})")
         candidates = torch_tagger(model, tokenizer, replace(fold_cfg, min_entity_score={})).tag([held.text])[0].entities
         known = known_names(rest) if fold_cfg.keep_known_names else None  # the fold's gold training names
-        entities = above_floors(candidates, fold_cfg.min_entity_score, known)
+        entities = above_floors(candidates, fold_cfg.min_entity_score, known, held.text, fold_cfg.valued_metric_score)
         scores = span_scores([(held.id, s) for s in held.spans], [(held.id, Span(e.start, e.end, e.label)) for e in entities])
         scores["seconds"] = round(seconds, 1)
         scores["peak_rss_mb"] = round(peak)

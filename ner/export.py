@@ -164,7 +164,8 @@ def export_bundle(
     settings = {
         "tags": tags, "labels": list(LABELS), "max_length": cfg.max_length, "overlap": cfg.max_length // 4,
         "decoding": cfg.decoding, "min_entity_chars": cfg.min_entity_chars, "span_rules": cfg.span_rules,
-        "min_entity_score": cfg.min_entity_score, "keep_known_names": cfg.keep_known_names,
+        "min_entity_score": cfg.min_entity_score, "valued_metric_score": cfg.valued_metric_score,
+        "keep_known_names": cfg.keep_known_names,
     }
     write_manifest(out, settings)  # provisional, so that the agreement check can load the bundle
     if check_docs:

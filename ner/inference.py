@@ -71,6 +71,7 @@ class Extractor:
             span_rules=bool(self.manifest.get("span_rules", False)),
             min_entity_score=self.manifest.get("min_entity_score", {}) if min_entity_score is None else min_entity_score,
             known_names=self._known_names() if self.manifest.get("keep_known_names") else None,
+            valued_metric_score=float(self.manifest.get("valued_metric_score", 1.0)),
         )
 
     def _known_names(self) -> dict:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 LABELS: tuple[str, ...] = ("METRIC", "AMOUNT", "GROWTH_RATE", "PROJECT", "ORG")
+NUMBER_LABELS: tuple[str, ...] = ("AMOUNT", "GROWTH_RATE")  # values; the others are names
 
 
 def bio_tags(labels: tuple[str, ...] = LABELS) -> list[str]:

@@ -45,6 +45,7 @@ def write_model_card(out: Path, cfg: TrainConfig, metrics: dict, data_desc: str)
             ", entities below a score of " + ", ".join(f"{v} ({k})" for k, v in cfg.min_entity_score.items()) + " dropped"
             if cfg.min_entity_score else ""
         )
+        + (f", a METRIC right before its value kept from {cfg.valued_metric_score}" if cfg.valued_metric_score < 1.0 else "")
         + (" (names the training documents gave that label are kept below it)" if cfg.keep_known_names else "")
         + (f"; PROJECT/ORG names swapped with probability {cfg.substitute_probability}" if cfg.substitute_probability else "")
         + (

@@ -69,6 +69,7 @@ from bisect import bisect_left, bisect_right
 from typing import Sequence
 
 from .entity import Entity
+from .labels import NUMBER_LABELS
 from .normalize import DOWN_WORDS, UP_WORDS
 from .textnorm import normalize_text
 
@@ -102,7 +103,7 @@ _COMPLETE_ITEM = re.compile(r"(?:率|额|值|量|数|人次|比重|收入|营收
 _ITEM_REACH = 10  # longest coordinated item taken in before a METRIC's head
 _MASK = "*"  # anonymised reports write a masked place name as *
 _LOOKBEHIND = 16  # characters searched for direction words before a number
-_NUMBERS = ("AMOUNT", "GROWTH_RATE")
+_NUMBERS = NUMBER_LABELS
 _NAMES = ("METRIC", "PROJECT", "ORG")
 _NEVER_TOUCH = ("METRIC", "PROJECT")  # no two gold spans of these touch: touching pieces are one
 _EDGE_PUNCTUATION = ",.;:!?、。 \t\n"  # of the folded text, where ，；：！？ are already ASCII
@@ -112,6 +113,10 @@ _BRACKET_REACH = 20  # characters searched for the other half of a bracket or qu
 _PUBLISHER = re.compile(r"(?:发布机构|发文机关|发布单位)[ \t]*[:\n]\s*([^\s:]{2,30})(?=\s|$)")  # a field, not prose
 _TITLE = re.compile(r"《[^《》\n]{1,100}》")  # a document's title, as reports quote it
 _MEETING = re.compile(r"[十一二三四五六七八九\d]+届[^,。;\s]{0,12}?全会|经济工作会议|全会")
+_LINK = re.compile(  # what may stand between an indicator and its value: 签约率 | 达 | 97.6%
+    r"(?:分别|均|同比|共|累计|全年|预计)?(?:达到|达|为|超过|超|突破|增至|提高到|提高至|提升到|提升至|降至|下降到|完成|实现|近|约|逾)?"
+)
+_LINK_REACH = 8  # characters between an indicator and the value it names, at most
 _SENTENCE_END = re.compile(r"[。;!?\n]")  # of the folded text
 _DIGIT = re.compile(r"\d")
 
@@ -169,6 +174,15 @@ def _with_publisher(text: str, folded: str, entities: list[Entity]) -> list[Enti
         if not any(e.start < m.end(1) and m.start(1) < e.end for e in entities)
     ]
     return sorted(entities + added, key=lambda e: e.start) if added else entities
+
+
+def before_its_value(text: str, metric: Entity, number_starts: Sequence[int]) -> bool:
+    """Whether a number entity (`number_starts`: their sorted starts) follows `metric` right away or
+    after a linking verb only (地区生产总值 | 150亿元, 签约率 | 达 | 97.6%): the indicator of that value."""
+    k = bisect_left(number_starts, metric.end)
+    if k == len(number_starts) or number_starts[k] - metric.end > _LINK_REACH:
+        return False
+    return _LINK.fullmatch(normalize_text(text[metric.end : number_starts[k]])) is not None
 
 
 def _with_values(folded: str, entities: list[Entity]) -> list[Entity]:

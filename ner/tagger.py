@@ -19,7 +19,8 @@ from .decode import check_decoding, decode
 from .encoding import Encoded, encode_texts
 from .entity import Entity
 from .known_names import KnownNames, is_known
-from .span_rules import apply_span_rules
+from .labels import NUMBER_LABELS
+from .span_rules import apply_span_rules, before_its_value
 from .windows import plan_windows
 from .word_edges import inside_word
 
@@ -49,6 +50,7 @@ class WindowedTagger:
         span_rules: bool = False,
         min_entity_score: Mapping[str, float] | None = None,
         known_names: KnownNames | None = None,
+        valued_metric_score: float = 1.0,
     ):
         if max_length < 8:
             raise ValueError("max_length must be at least 8 tokens")
@@ -63,6 +65,7 @@ class WindowedTagger:
         self.span_rules = span_rules
         self.min_entity_score = dict(min_entity_score or {})
         self.known_names = known_names or {}  # kept below their floor
+        self.valued_metric_score = valued_metric_score  # the floor of a METRIC right before its value
 
     def probabilities(self, texts: Sequence[str], batch_size: int | None = None) -> list[tuple[Encoded, np.ndarray]]:
         """Each text's tokens and their (tokens × tags) probabilities, merged over windows."""
@@ -125,16 +128,31 @@ class WindowedTagger:
         if self.span_rules if span_rules is None else span_rules:  # rules may trim an entity: filter again
             entities = [e for e in apply_span_rules(text, entities) if e.end - e.start >= shortest]
         floors = self.min_entity_score if min_entity_score is None else min_entity_score
-        return TaggedText(enc.offsets, tags, above_floors(entities, floors, self.known_names))
+        return TaggedText(enc.offsets, tags, above_floors(entities, floors, self.known_names, text, self.valued_metric_score))
 
     def extract_batch(self, texts: Sequence[str], batch_size: int | None = None) -> list[list[Entity]]:
         return [t.entities for t in self.tag(texts, batch_size)]
 
 
-def above_floors(entities: Sequence[Entity], floors: Mapping[str, float], known: KnownNames | None = None) -> list[Entity]:
+def above_floors(
+    entities: Sequence[Entity],
+    floors: Mapping[str, float],
+    known: KnownNames | None = None,
+    text: str = "",
+    valued_metric_score: float = 1.0,
+) -> list[Entity]:
     """The entities at least as sure as their label's score floor (a label without one keeps all),
-    and those whose text is one of the `known` names of their label (ner/known_names.py)."""
-    return [e for e in entities if e.score >= floors.get(e.label, 0.0) or known and is_known(e, known)]
+    those whose text is one of the `known` names of their label (ner/known_names.py), and the
+    METRICs of `text` at least `valued_metric_score` sure that stand right before their value
+    (span_rules.before_its_value): an indicator with its value beside it is less often wrong."""
+    numbers = sorted(e.start for e in entities if e.label in NUMBER_LABELS) if valued_metric_score < 1.0 else []
+
+    def passes(e: Entity) -> bool:
+        if e.score >= floors.get(e.label, 0.0) or known and is_known(e, known):
+            return True
+        return e.label == "METRIC" and e.score >= valued_metric_score and before_its_value(text, e, numbers)
+
+    return [e for e in entities if passes(e)]
 
 
 def _softmax(x: np.ndarray) -> np.ndarray:

@@ -88,7 +88,7 @@ def torch_tagger(model, tokenizer, cfg: TrainConfig, batch_size: int = 16, known
     tags = [model.config.id2label[i] for i in range(model.config.num_labels)]
     return WindowedTagger(
         tokenizer, tags, logits, cfg.max_length, cfg.max_length // 4, batch_size, cfg.decoding, cfg.min_entity_chars,
-        cfg.span_rules, cfg.min_entity_score, known if cfg.keep_known_names else None,
+        cfg.span_rules, cfg.min_entity_score, known if cfg.keep_known_names else None, cfg.valued_metric_score,
     )
 
 

@@ -28,7 +28,7 @@ from ner.span_rules import apply_span_rules
 from ner.tagger import above_floors
 
 
-RESCORED_SETTINGS = ("span_rules", "min_entity_score", "keep_known_names")
+RESCORED_SETTINGS = ("span_rules", "min_entity_score", "valued_metric_score", "keep_known_names")
 
 
 def rescore(
@@ -40,7 +40,7 @@ def rescore(
     before = [Entity(a, b, label, text[a:b], score) for a, b, label, score in fold["candidates"]]
     candidates = apply_span_rules(text, before) if cfg.span_rules else before
     changed = len({(e.start, e.end, e.label) for e in before} - {(e.start, e.end, e.label) for e in candidates})
-    entities = above_floors(candidates, cfg.min_entity_score, known)
+    entities = above_floors(candidates, cfg.min_entity_score, known, text, cfg.valued_metric_score)
     new = span_scores([(doc_id, s) for s in gold], [(doc_id, Span(e.start, e.end, e.label)) for e in entities])
     new["predictions"] = [[e.start, e.end, e.label] for e in entities]
     new["candidates"] = [[e.start, e.end, e.label, e.score] for e in candidates]
@@ -53,7 +53,7 @@ def rescore(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("journal", type=Path, help="<out>.partial.jsonl of `ner cv` with candidates")
-    parser.add_argument("--config", required=True, help="the recipe whose span_rules, min_entity_score and keep_known_names to apply")
+    parser.add_argument("--config", required=True, help="the recipe whose span_rules, floors and keep_known_names to apply")
     parser.add_argument("--data", default="annotations", help="the gold Label Studio exports")
     parser.add_argument("--out", type=Path, required=True, help="the re-scored journal (.partial.jsonl)")
     args = parser.parse_args()

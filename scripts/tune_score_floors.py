@@ -14,8 +14,11 @@ reports a nested estimate: each fold is scored with the floors picked on the oth
 With `--journal`, the held-out entities and scores are the candidates a `ner cv` run recorded
 (tagged with that run's decoding), so the fold models need not be kept.
 
-Put the floors picked on all folds in the config (`min_entity_score:`); `ner cv` then re-scores the
-saved fold models with them (they are not a training setting).
+Then, with those floors, the floor of a METRIC right before its value (`valued_metric_score`: nothing
+or a linking verb such as 达 between them) is picked the same way, all folds and nested.
+
+Put the floors picked on all folds in the config (`min_entity_score:`, `valued_metric_score:`); `ner
+cv` then re-scores the saved fold models with them (they are not a training setting).
 """
 
 from __future__ import annotations
@@ -31,8 +34,9 @@ from ner.crossval import read_folds, saved_folds, summarize, summary_table
 from ner.entity import Document, Entity, Span
 from ner.evaluate import span_scores
 from ner.known_names import is_known, known_names
-from ner.labels import LABELS
+from ner.labels import LABELS, NUMBER_LABELS
 from ner.labelstudio import load_documents
+from ner.span_rules import before_its_value
 
 GRID = (0.0, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 0.97, 0.99)
 
@@ -60,6 +64,8 @@ def main() -> None:
     by_floor = {t: {d: _score(held_out, d, dict.fromkeys(LABELS, t)) for d in docs} for t in GRID}
     everywhere = {label: _pick(by_floor, label, docs) for label in LABELS}
     nested_floors = {d: {label: _pick(by_floor, label, [x for x in docs if x != d]) for label in LABELS} for d in docs}
+    valued = _pick_valued(held_out, docs, everywhere)
+    nested_valued = {d: _pick_valued(held_out, [x for x in docs if x != d], nested_floors[d]) for d in docs}
     result = {
         "grid": GRID,
         "floors": everywhere,
@@ -67,16 +73,25 @@ def main() -> None:
         "floors picked on all folds": summarize({d: _score(held_out, d, everywhere) for d in docs}),
         "nested: each fold with floors picked on the others": summarize({d: _score(held_out, d, nested_floors[d]) for d in docs}),
         "nested floors": nested_floors,
+        "valued_metric_score": valued,
+        "with the valued-METRIC floor picked on all folds": summarize({d: _score(held_out, d, everywhere, valued) for d in docs}),
+        "nested: both picked on the other folds": summarize({d: _score(held_out, d, nested_floors[d], nested_valued[d]) for d in docs}),
+        "nested valued_metric_score": nested_valued,
     }
     print(f"\nfloors picked on all {len(docs)} folds: " + ", ".join(f"{k} {v}" for k, v in everywhere.items()))
-    rows = ("without floors", "floors picked on all folds", "nested: each fold with floors picked on the others")
+    print(f"valued_metric_score picked on all {len(docs)} folds: {valued}")
+    rows = (
+        "without floors", "floors picked on all folds", "nested: each fold with floors picked on the others",
+        "with the valued-METRIC floor picked on all folds", "nested: both picked on the other folds",
+    )
     print(summary_table({name: result[name] for name in rows}, "mean per-fold exact-span F1", width=52))
     if args.out:
         args.out.write_text(json.dumps(result, indent=2))
 
 
 def tag_with_models(models: Path, config: str, docs: list[Document]) -> dict:
-    """Document id → (gold spans, [(span, score, known name?)]): each fold model tags its held-out document, without floors."""
+    """Document id → (gold spans, [(span, score, known name?, METRIC before its value?)]): each fold
+    model tags its held-out document, without floors."""
     from ner.train import load_tagger  # torch: only on this path
 
     cfg = replace(TrainConfig.from_yaml(config), min_entity_score={})
@@ -84,14 +99,14 @@ def tag_with_models(models: Path, config: str, docs: list[Document]) -> dict:
     for model_dir, held in saved_folds(models, docs):
         entities = load_tagger(model_dir, cfg).tag([held.text])[0].entities
         known = _known(held, docs, cfg.keep_known_names)
-        held_out[held.id] = (held.spans, [(Span(e.start, e.end, e.label), e.score, known(e)) for e in entities])
+        held_out[held.id] = (held.spans, _flagged(held.text, entities, known))
         print(f"tagged {held.id}", flush=True)
     return held_out
 
 
 def journal_candidates(journal: Path, docs: list[Document]) -> dict:
-    """Document id → (gold spans, [(span, score, known name?)]) from the candidates a `ner cv` run
-    recorded, with known names when the run's recipe keeps them."""
+    """Document id → (gold spans, [(span, score, known name?, METRIC before its value?)]) from the
+    candidates a `ner cv` run recorded, with known names when the run's recipe keeps them."""
     by_id = {d.id: d for d in docs}
     folds = read_folds(journal)
     unknown = [doc_id for doc_id in folds if doc_id not in by_id]
@@ -108,8 +123,16 @@ def journal_candidates(journal: Path, docs: list[Document]) -> dict:
         held = by_id[doc_id]
         known = _known(held, docs, fold.get("config", {}).get("keep_known_names", False))
         candidates = [Entity(a, b, label, held.text[a:b], score) for a, b, label, score in fold["candidates"]]
-        held_out[doc_id] = (held.spans, [(Span(e.start, e.end, e.label), e.score, known(e)) for e in candidates])
+        held_out[doc_id] = (held.spans, _flagged(held.text, candidates, known))
     return held_out
+
+
+def _flagged(text: str, entities: list[Entity], known: Callable[[Entity], bool]) -> list[tuple]:
+    numbers = sorted(e.start for e in entities if e.label in NUMBER_LABELS)
+    return [
+        (Span(e.start, e.end, e.label), e.score, known(e), e.label == "METRIC" and before_its_value(text, e, numbers))
+        for e in entities
+    ]
 
 
 def _known(held: Document, docs: list[Document], keep: bool) -> Callable[[Entity], bool]:
@@ -118,10 +141,23 @@ def _known(held: Document, docs: list[Document], keep: bool) -> Callable[[Entity
     return lambda e: is_known(e, names)
 
 
-def _score(held_out: dict, doc: str, floors: dict) -> dict:
+def _score(held_out: dict, doc: str, floors: dict, valued_metric_score: float = 1.0) -> dict:
     gold, predicted = held_out[doc]
-    kept = [(doc, span) for span, score, known in predicted if score >= floors.get(span.label, 0.0) or known]
+    kept = [
+        (doc, span) for span, score, known, valued in predicted
+        if score >= floors.get(span.label, 0.0) or known or valued and score >= valued_metric_score
+    ]
     return span_scores([(doc, s) for s in gold], kept)
+
+
+def _pick_valued(held_out: dict, docs: list[str], floors: dict) -> float:
+    """The valued-METRIC floor, at most the METRIC floor, with the best mean METRIC F1 over `docs`
+    under `floors`; ties: the highest (the fewest exceptions)."""
+
+    def mean_f1(t: float) -> float:
+        return summarize({d: _score(held_out, d, floors, t) for d in docs})["mean_per_label_f1"]["METRIC"]
+
+    return max((t for t in GRID if t < floors.get("METRIC", 0.0)), key=lambda t: (round(mean_f1(t), 9), t), default=1.0)
 
 
 def _pick(by_floor: dict, label: str, docs: list[str]) -> float:

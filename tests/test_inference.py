@@ -241,6 +241,26 @@ def test_score_floors_drop_unsure_entities_of_their_label_only(tokenizer):
     assert [e.text for e in tagger.tag([text])[0].entities] == ["省政府", "12万元"]
 
 
+def test_an_indicator_right_before_its_value_has_its_own_floor():
+    from ner.tagger import above_floors
+
+    text = "地区生产总值150亿元，签约率达97.6%，产值和税收增长5%，财政收入保持稳定。"
+
+    def ent(piece: str, label: str, score: float) -> Entity:
+        start = text.index(piece)
+        return Entity(start, start + len(piece), label, piece, score)
+
+    ents = [ent("地区生产总值", "METRIC", 0.9), ent("150亿元", "AMOUNT", 0.99), ent("签约率", "METRIC", 0.85),
+            ent("97.6%", "AMOUNT", 0.5), ent("产值", "METRIC", 0.9), ent("增长5%", "GROWTH_RATE", 0.99),
+            ent("财政收入", "METRIC", 0.9)]
+    floors = {"METRIC": 0.95}
+    assert [e.text for e in above_floors(ents, floors, text=text)] == ["150亿元", "97.6%", "增长5%"]  # 1.0: no exception
+    kept = [e.text for e in above_floors(ents, floors, text=text, valued_metric_score=0.8) if e.label == "METRIC"]
+    # a value right after, or after a linking verb only (达), at any score; 产值 is not right before 增长5%
+    assert kept == ["地区生产总值", "签约率"]
+    assert [e.text for e in above_floors(ents, floors, text=text, valued_metric_score=0.88) if e.label == "METRIC"] == ["地区生产总值"]
+
+
 def test_bundle_carries_the_score_floors(tiny_model, tmp_path):
     import yaml
 
@@ -268,11 +288,13 @@ def test_export_takes_new_floors_from_the_models_own_recipe(tiny_model, tmp_path
     from ner.export import export_bundle
 
     trained = TrainConfig.from_yaml(tiny_model / "train_config.yaml")
-    refloored = replace(trained, min_entity_score={"AMOUNT": 0.65}, span_rules=not trained.span_rules)
+    refloored = replace(trained, min_entity_score={"AMOUNT": 0.65}, valued_metric_score=0.8, span_rules=not trained.span_rules)
     export_bundle(tiny_model, tmp_path / "bundle", [], settings=refloored)
     manifest = json.loads((tmp_path / "bundle" / "manifest.json").read_text())
     assert manifest["min_entity_score"] == {"AMOUNT": 0.65} and manifest["span_rules"] is refloored.span_rules
     assert TrainConfig.from_yaml(tmp_path / "bundle" / "train_config.yaml") == refloored  # what ships is what the card says
-    assert Extractor(tmp_path / "bundle").tagger.min_entity_score == {"AMOUNT": 0.65}
+    tagger = Extractor(tmp_path / "bundle").tagger
+    assert tagger.min_entity_score == {"AMOUNT": 0.65} and tagger.valued_metric_score == 0.8
+    assert "a METRIC right before its value kept from 0.8" in (tmp_path / "bundle" / "README.md").read_text()
     with pytest.raises(ValueError, match="differs in learning_rate"):  # other weights: that needs training
         export_bundle(tiny_model, tmp_path / "other", [], settings=replace(refloored, learning_rate=1e-3))

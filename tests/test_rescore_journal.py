@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from ner.config import TrainConfig
@@ -31,7 +32,14 @@ def test_current_rules_and_floors_apply_to_the_candidates(load_script) -> None:
     assert scores["overall"]["f1"] == 1.0 and scores["seconds"] == 800.0
     assert scores["candidates"][0] == [0, 4, "ORG", 0.9]
     # the record says how it is now scored, so that `ner cv --resume` with that recipe accepts it
-    assert scores["config"] == {"learning_rate": 2e-4, "span_rules": True, "min_entity_score": cfg.min_entity_score, "keep_known_names": False}
+    assert scores["config"] == {
+        "learning_rate": 2e-4, "span_rules": True, "min_entity_score": cfg.min_entity_score, "valued_metric_score": 1.0,
+        "keep_known_names": False,
+    }
+    # with a lower floor for an indicator right before its value, 产值 (0.6, then 增长5%) is kept
+    scores, _ = load_script("rescore_journal").rescore(fold, text, gold, "d", replace(cfg, valued_metric_score=0.6))
+    assert scores["predictions"] == [[0, 4, "ORG"], [12, 14, "METRIC"], [14, 18, "GROWTH_RATE"]]
+    assert scores["config"]["valued_metric_score"] == 0.6
 
 
 def test_a_journal_is_rewritten_elsewhere_and_bad_folds_are_refused(tmp_path: Path) -> None:

@@ -102,7 +102,7 @@ def test_config_rejects_unknown_and_bad_settings(tmp_path):
 
 
 def test_label_maps_are_checked_and_score_floors_are_not_a_training_setting(tmp_path):
-    (tmp_path / "g.yaml").write_text("min_entity_score:\n  METRIC: 0.95\n  ORG: 0.75\n")
+    (tmp_path / "g.yaml").write_text("min_entity_score:\n  METRIC: 0.95\n  ORG: 0.75\nvalued_metric_score: 0.8\n")
     cfg = TrainConfig.from_yaml(tmp_path / "g.yaml")
     assert cfg.min_entity_score == {"METRIC": 0.95, "ORG": 0.75}
     assert cfg.training_settings() == TrainConfig().training_settings()  # saved fold models are re-scored
@@ -112,6 +112,7 @@ def test_label_maps_are_checked_and_score_floors_are_not_a_training_setting(tmp_
         ("min_entity_score:\n  PERSON: 0.9", "names 'PERSON', not one of METRIC"),
         ("min_entity_score:\n  ORG: 1.5", "for ORG must be a number between 0 and 1"),
         ("min_entity_score:\n  ORG: high", "for ORG must be a number between 0 and 1"),
+        ("valued_metric_score: 1.5", "valued_metric_score must be between 0 and 1"),
         ("label_weights: 2", "label_weights must map labels to numbers"),
         ("label_weights:\n  PERSON: 2", "names 'PERSON', not one of METRIC"),
         ("label_weights:\n  ORG: 0", "label_weights for ORG must be a positive number"),

@@ -16,7 +16,8 @@ def test_the_lowest_floor_that_drops_the_unsure_mistakes_is_picked(load_script):
     held_out = {
         doc: (
             [Span(0, 4, "ORG"), Span(10, 14, "METRIC")],
-            [(Span(0, 4, "ORG"), 0.95, False), (Span(5, 8, "ORG"), 0.60, False), (Span(10, 14, "METRIC"), 0.55, False)],
+            [(Span(0, 4, "ORG"), 0.95, False, False), (Span(5, 8, "ORG"), 0.60, False, False),
+             (Span(10, 14, "METRIC"), 0.55, False, True)],  # (span, score, known name?, METRIC before its value?)
         )
         for doc in ("a", "b", "c")
     }
@@ -30,9 +31,14 @@ def test_the_lowest_floor_that_drops_the_unsure_mistakes_is_picked(load_script):
     assert kept["overall"]["f1"] == 1.0 and kept["METRIC"]["f1"] == 1.0
     # a known name passes any floor: the METRIC at 0.55 then survives one of 0.99
     gold, predicted = held_out["a"]
-    known = {"a": (gold, [(span, score, span.label == "METRIC") for span, score, _ in predicted])}
+    known = {"a": (gold, [(span, score, span.label == "METRIC", valued) for span, score, _, valued in predicted])}
     assert tune._score(known, "a", {"METRIC": 0.99})["METRIC"]["f1"] == 1.0
     assert tune._score(held_out, "a", {"METRIC": 0.99})["METRIC"]["f1"] == 0.0
+    # so does a METRIC right before its value, from the valued-METRIC floor on
+    assert tune._score(held_out, "a", {"METRIC": 0.99}, 0.55)["METRIC"]["f1"] == 1.0
+    assert tune._score(held_out, "a", {"METRIC": 0.99}, 0.6)["METRIC"]["f1"] == 0.0
+    assert tune._pick_valued(held_out, docs, {"METRIC": 0.99}) == 0.55  # the highest that keeps it
+    assert tune._pick_valued(held_out, docs, {"METRIC": 0.0}) == 1.0  # no METRIC floor: no exception
 
 
 def test_floors_are_picked_from_a_journal_without_the_fold_models(load_script, tmp_path):
@@ -44,7 +50,7 @@ def test_floors_are_picked_from_a_journal_without_the_fold_models(load_script, t
         + json.dumps({"b": {"candidates": [[2, 6, "ORG", 0.97]]}}) + "\n"
     )
     held_out = tune.journal_candidates(journal, docs)
-    assert held_out["a"] == ([Span(0, 4, "ORG")], [(Span(0, 4, "ORG"), 0.9, False), (Span(5, 8, "ORG"), 0.6, False)])
+    assert held_out["a"] == ([Span(0, 4, "ORG")], [(Span(0, 4, "ORG"), 0.9, False, False), (Span(5, 8, "ORG"), 0.6, False, False)])
     by_floor = {t: {d: tune._score(held_out, d, dict.fromkeys(LABELS, t)) for d in held_out} for t in tune.GRID}
     assert tune._pick(by_floor, "ORG", ["a", "b"]) == 0.65
 
@@ -52,7 +58,14 @@ def test_floors_are_picked_from_a_journal_without_the_fold_models(load_script, t
     docs = [Document("a", "省委部署，市委落实", [Span(0, 2, "ORG")]), Document("b", "市委召开会议", [Span(0, 2, "ORG")])]
     keeps = {"keep_known_names": True}
     journal.write_text(json.dumps({"a": {"candidates": [[0, 2, "ORG", 0.6], [5, 7, "ORG", 0.6]], "config": keeps}}) + "\n")
-    assert tune.journal_candidates(journal, docs)["a"][1] == [(Span(0, 2, "ORG"), 0.6, False), (Span(5, 7, "ORG"), 0.6, True)]
+    assert tune.journal_candidates(journal, docs)["a"][1] == [(Span(0, 2, "ORG"), 0.6, False, False), (Span(5, 7, "ORG"), 0.6, True, False)]
+
+    # a METRIC right before a value (or a linking verb, then the value) is flagged
+    docs = [Document("a", "产值达5亿元，税收稳定，利润3亿元", [Span(0, 2, "METRIC")])]
+    journal.write_text(json.dumps({"a": {"candidates": [
+        [0, 2, "METRIC", 0.8], [3, 6, "AMOUNT", 0.9], [7, 9, "METRIC", 0.8], [12, 14, "METRIC", 0.8], [14, 17, "AMOUNT", 0.6],
+    ]}}) + "\n")
+    assert [valued for *_, valued in tune.journal_candidates(journal, docs)["a"][1]] == [True, False, False, True, False]
 
     journal.write_text(json.dumps({"a": {"predictions": [[0, 4, "ORG"]]}}) + "\n")
     with pytest.raises(ValueError, match="1 of 1 folds have no candidates .*: a;"):
