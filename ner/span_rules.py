@@ -110,7 +110,7 @@ _EDGE_PUNCTUATION = ",.;:!?、。 \t\n"  # of the folded text, where ，；：�
 _PAIRS = {"(": ")", "“": "”", "‘": "’", "《": "》", "「": "」", "『": "』", "【": "】", "[": "]"}
 _OPENERS = {close: open_ for open_, close in _PAIRS.items()}
 _BRACKET_REACH = 20  # characters searched for the other half of a bracket or quote pair
-_PUBLISHER = re.compile(r"(?:发布机构|发文机关|发布单位)[ \t]*[:\n]\s*([^\s:]{2,30})(?=\s|$)")  # a field, not prose
+_PUBLISHER = re.compile(r"(?:发布机构|发文机关|发布单位)[ \t]*[:\n]\s*([^\s:,.;!?、。]{2,30})(?=\s|$)")  # a field, not prose
 _TITLE = re.compile(r"《[^《》\n]{1,100}》")  # a document's title, as reports quote it
 _MEETING = re.compile(r"[十一二三四五六七八九\d]+届[^,。;\s]{0,12}?全会|经济工作会议|全会")
 _LINK = re.compile(  # what may stand between an indicator and its value: 签约率 | 达 | 97.6%
@@ -124,7 +124,15 @@ _DIGIT = re.compile(r"\d")
 def apply_span_rules(text: str, entities: Sequence[Entity]) -> list[Entity]:
     """The entities (non-overlapping, as decoded) with the guideline rules applied, sorted by start."""
     folded = normalize_text(text)  # full-width and traditional forms folded, offsets kept
+    out = _rules(text, folded, entities)
+    publishers = _publishers(text, folded, out)  # where nothing the model tagged survived the rules
+    return _rules(text, folded, out + publishers) if publishers else out
+
+
+def _rules(text: str, folded: str, entities: Sequence[Entity]) -> list[Entity]:
     ents = _join_pieces(text, folded, sorted(entities, key=lambda e: e.start))
+    # what is no entity at all goes first, so that a METRIC's coordinated items never stop at it
+    ents = [e for i, e in enumerate(ents) if e.label == "METRIC" or _apply(folded, ents, i) is not None]
     starts = [e.start for e in ents]
     out: list[Entity] = []
     absorbed = -1  # entities up to this index lie inside one that grew to the right
@@ -147,7 +155,7 @@ def apply_span_rules(text: str, entities: Sequence[Entity]) -> list[Entity]:
                 absorbed = max(absorbed, last)
                 e = Entity(start, end, label, text[start:end], e.score)
         out.append(e)
-    return _with_publisher(text, folded, _with_values(folded, _outside_titles(folded, out)))
+    return _with_values(folded, _outside_titles(folded, out))
 
 
 def _outside_titles(folded: str, entities: list[Entity]) -> list[Entity]:
@@ -165,15 +173,14 @@ def _outside_titles(folded: str, entities: list[Entity]) -> list[Entity]:
     return [e for e in entities if not inside(e)]
 
 
-def _with_publisher(text: str, folded: str, entities: list[Entity]) -> list[Entity]:
-    """The entities and the publishing body of a metadata header (发布机构: 新浦镇), an ORG by the
-    guidelines, unless the model already tagged something there. The rule is sure of it: score 1."""
-    added = [
+def _publishers(text: str, folded: str, entities: list[Entity]) -> list[Entity]:
+    """The publishing body of a metadata header (发布机构: 新浦镇), an ORG by the guidelines, where none
+    of `entities` lies. The rule is sure of it: score 1; the other rules then apply to it as to any."""
+    return [
         Entity(m.start(1), m.end(1), "ORG", text[m.start(1) : m.end(1)], 1.0)
         for m in _PUBLISHER.finditer(folded)
         if not any(e.start < m.end(1) and m.start(1) < e.end for e in entities)
     ]
-    return sorted(entities + added, key=lambda e: e.start) if added else entities
 
 
 def before_its_value(text: str, metric: Entity, number_starts: Sequence[int]) -> bool:
@@ -229,7 +236,7 @@ def _unmatched(s: str) -> tuple[list[int], list[int]]:
 
 def _balance(folded: str, start: int, end: int) -> tuple[int, int]:
     """A name without enclosing quotes or brackets, reaching the other half of a pair it holds one of."""
-    while end - start > 1:
+    while end > start:  # a lone bracket or quote is nothing
         opened, lone = _unmatched(folded[start:end])
         if _PAIRS.get(folded[start]) == folded[end - 1] and _unmatched(folded[start + 1 : end - 1]) == ([], []):
             start, end = start + 1, end - 1  # “坎墩智巢” → 坎墩智巢: enclosing marks stay out
@@ -287,6 +294,11 @@ def _apply(folded: str, ents: Sequence[Entity], i: int) -> tuple[int, int, str] 
     start, end = _balance(folded, start, end)
     if start == end:  # nothing but an empty pair of brackets or quotes
         return None
+    if label in _NUMBERS:
+        if folded.endswith("百分", start, end) and folded.startswith("点", end):  # 4.6个百分 | 点
+            end += 1
+        if (percent := _PERCENT_TAIL.search(folded, start, end)) and percent.start() > start:
+            end = percent.start() + 1  # 70% | 村卫生室: nothing but a range follows a percent sign in a number
     if label in _NUMBERS and (time := _TIME.match(folded, start)):
         if not _MAGNITUDE.search(folded, time.end(), end):  # 2022年, 24小时: a time and nothing more
             return None
@@ -321,10 +333,6 @@ def _apply(folded: str, ents: Sequence[Entity], i: int) -> tuple[int, int, str] 
         if per := _PER_UNIT.match(folded, end - (folded[end - 1] == "/")):  # 796元 | /月, or 796元/ | 月
             end = per.end()
     if label in _NUMBERS:
-        if folded.endswith("百分", start, end) and folded.startswith("点", end):  # 4.6个百分 | 点
-            end += 1
-        if (percent := _PERCENT_TAIL.search(folded, start, end)) and percent.start() > start:
-            end = percent.start() + 1  # 70% | 村卫生室: nothing but a range follows a percent sign in a number
         own = _CHANGE_AHEAD.match(folded, start, end)
         number = own.end() if own else start  # after the span's own change words, if it has them
         if _RELATIVE.fullmatch(folded, number, end):
