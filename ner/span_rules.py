@@ -28,7 +28,8 @@ gold span of the annotated documents (tests/test_span_rules.py checks all of the
   before it: 工业增加值 right after 规模以上 (规上, 全社会, 一般公共预算, 外贸自营, 计划; 实际 before
   利用外资) takes it in; 投入资金, 实现地区生产总值, 共募集慈善捐款 lose the verb (not 完成率 or
   增加值) and 全镇失业率, 各类农户小额贷款, 全年… the scope word, unless less than two characters would
-  remain; an adverb of the change after it (收入实际 | 增长, 零售额同比 | 增长) is left out. No gold
+  remain; the change after it and its adverb (收入增加 | 910元, 收入实际 | 增长, 零售额同比 | 增长) are
+  left out. No gold
   METRIC starts right after such a qualifier or with such a verb or scope word, or ends in such an
   adverb.
 - Coordinated items that share an indicator's head are one METRIC with it (制造业、 |
@@ -98,6 +99,9 @@ _ACTION_VERB = r"共?(?:实现|完成|发放|投入|压减|促成|提出|增加|
 _SCOPE_WORD = r"全年|全省|全市|全县|全区|全镇|全街道|全国|中心城区|各类"
 _NOT_OF_NAME = re.compile(rf"(?:{_ACTION_VERB}|{_SCOPE_WORD})+")  # in any order: 全年投入…, 发放各类…
 _CHANGE_ADVERB = re.compile(r"(?:实际|同比|分别|合计)$")
+_CHANGE_VERB = re.compile(  # 城镇居民人均收入增加 | 910元: the change is no part of the name (增速, 增幅 are names)
+    r"(?:增长|增加|提高|上升|提升|上涨|扩大|下降|减少|压缩|压减|压降|削减|降低|回落|下滑|下跌|缩减|缩小|缩短)$"
+)
 # an item ending so is a complete indicator (or project) name of its own, not one sharing the head after it
 _COMPLETE_ITEM = re.compile(r"(?:率|额|值|量|数|人次|比重|收入|营收|利润|利税|税收|规模|指数|面积|投资|工程|项目)$")
 _ITEM_REACH = 10  # longest coordinated item taken in before a METRIC's head
@@ -314,6 +318,8 @@ def _apply(folded: str, ents: Sequence[Entity], i: int) -> tuple[int, int, str] 
                 start = qualifier.start()
         if (words := _NOT_OF_NAME.match(folded, start, end)) and end - words.end() >= 2:
             start = words.end()
+        if (verb := _CHANGE_VERB.search(folded, start, end)) and verb.start() - start >= 2:
+            end = verb.start()
         if (adverb := _CHANGE_ADVERB.search(folded, start, end)) and adverb.start() - start >= 2:
             end = adverb.start()
     if label in _NAMES:

@@ -110,6 +110,10 @@ def rules(text: str, *spans: tuple[str, str]) -> list[tuple[str, str]]:
         ("居民人均可支配收入实际增长4.4%", [("居民人均可支配收入实际", "METRIC"), ("增长4.4%", "GROWTH_RATE")],
          [("居民人均可支配收入", "METRIC"), ("增长4.4%", "GROWTH_RATE")]),
         ("全社会用电量增长5%", [("全社会用电量", "METRIC")], [("全社会用电量", "METRIC")]),  # 全社会 is no scope word
+        ("城镇居民人均生活费收入增加910元", [("城镇居民人均生活费收入增加", "METRIC"), ("910元", "AMOUNT")],
+         [("城镇居民人均生活费收入", "METRIC"), ("910元", "AMOUNT")]),  # an absolute increase stays AMOUNT
+        ("规上民营工业增加值增速高于全部规上工业2.3个百分点", [("规上民营工业增加值增速", "METRIC")],
+         [("规上民营工业增加值增速", "METRIC")]),  # 增速, 增幅 are names
         ("共同富裕指数达0.8", [("共同富裕指数", "METRIC")], [("共同富裕指数", "METRIC")]),  # 共 only before 投资
         ("全年投入资金500余万元", [("全年投入资金", "METRIC")], [("资金", "METRIC")]),
         ("增加值增长5%", [("增加值", "METRIC")], [("增加值", "METRIC")]),
@@ -184,8 +188,10 @@ def test_hand_checked_sentences(text, predicted, expected):
 
 
 def test_a_rule_that_would_cut_into_another_entity_is_not_applied():
-    # the direction words belong to a (wrongly) predicted METRIC: the AMOUNT keeps its span
-    assert rules("产值增长20%", ("产值增长", "METRIC"), ("20%", "AMOUNT")) == [("产值增长", "METRIC"), ("20%", "AMOUNT")]
+    # the direction words belong to a (wrongly) predicted ORG: the AMOUNT keeps its span
+    assert rules("韩电增长20%", ("韩电增长", "ORG"), ("20%", "AMOUNT")) == [("韩电增长", "ORG"), ("20%", "AMOUNT")]
+    # a METRIC gives its change back first, and the magnitude then takes it (产值增长 | 20% → 产值 | 增长20%)
+    assert rules("产值增长20%", ("产值增长", "METRIC"), ("20%", "AMOUNT")) == [("产值", "METRIC"), ("增长20%", "GROWTH_RATE")]
     # but a comparison word taken into a name goes back to the change it begins
     assert rules("国内生产总值比上年增长12%", ("国内生产总值比", "METRIC"), ("增长12%", "GROWTH_RATE")) == [
         ("国内生产总值", "METRIC"), ("比上年增长12%", "GROWTH_RATE")]
