@@ -121,6 +121,12 @@ _LINK = re.compile(  # what may stand between an indicator and its value: 签约
     r"(?:分别|均|同比|共|累计|全年|预计)?(?:达到|达|为|超过|超|突破|增至|提高到|提高至|提升到|提升至|降至|下降到|完成|实现|近|约|逾)?"
 )
 _LINK_REACH = 8  # characters between an indicator and the value it names, at most
+_LISTED_ITEM = 6  # longest company name taken from a list
+_LISTED = re.compile(  # items、items等(N家)(a few words)企业
+    r"((?:[^\s,.;:!?、。“”‘’《》()]{2,12}、)+[^\s,.;:!?、。“”‘’《》()]{2,6})等"
+    r"(?:[\d一二三四五六七八九十两百千]+[家个])?(?:一批)?[^\s,.;:!?、。]{0,4}?(?:企业|公司|集团)"
+)
+_LEADING_VERB = re.compile(r"(?:服务保障|支持|推动|推进|引进|引入|培育|保障|扶持|依托|推广|鼓励|引导|加快|包括|促成|帮助|指导)")
 _SENTENCE_END = re.compile(r"[。;!?\n]")  # of the folded text
 _DIGIT = re.compile(r"\d")
 
@@ -129,8 +135,11 @@ def apply_span_rules(text: str, entities: Sequence[Entity]) -> list[Entity]:
     """The entities (non-overlapping, as decoded) with the guideline rules applied, sorted by start."""
     folded = normalize_text(text)  # full-width and traditional forms folded, offsets kept
     out = _rules(text, folded, entities)
-    publishers = _publishers(text, folded, out)  # where nothing the model tagged survived the rules
-    return _rules(text, folded, out + publishers) if publishers else out
+    named = _publishers(text, folded, out) + _listed_companies(text, folded, out)  # where nothing else survived
+    if not named:
+        return out
+    replaced = [e for e in out if any(n.start < e.end and e.start < n.end for n in named)]
+    return _rules(text, folded, [e for e in out if e not in replaced] + named)
 
 
 def _rules(text: str, folded: str, entities: Sequence[Entity]) -> list[Entity]:
@@ -185,6 +194,29 @@ def _publishers(text: str, folded: str, entities: list[Entity]) -> list[Entity]:
         for m in _PUBLISHER.finditer(folded)
         if not any(e.start < m.end(1) and m.start(1) < e.end for e in entities)
     ]
+
+
+def _listed_companies(text: str, folded: str, entities: list[Entity]) -> list[Entity]:
+    """The companies of a list before 等…企业 (支持超聚变、中创智领、许继、平高等领军企业; 公牛、罗特等8家企业):
+    each item is a company's name, an ORG (the guidelines mark listed items that are names). Added
+    where nothing lies but ORGs the model found in the list (unsure, or several items as one:
+    福贝贝、益达), which they replace. The rule is sure of them: score 1."""
+    found = []
+    for m in _LISTED.finditer(folded):
+        listed = [e for e in entities if m.start(1) <= e.start and e.end <= m.end(1) and e.label == "ORG" and e.score < 1]
+        pos, items = m.start(1), []
+        for item in m.group(1).split("、"):
+            items.append((pos, pos + len(item)))
+            pos += len(item) + 1
+        a, b = items[0]
+        if verb := _LEADING_VERB.match(folded, a, b):  # 支持 | 超聚变
+            items[0] = (verb.end(), b)
+        for a, b in items:
+            if not 2 <= b - a <= _LISTED_ITEM or any(c.isdigit() for c in folded[a:b]):
+                continue
+            if all(e in listed for e in entities if e.start < b and a < e.end):
+                found.append(Entity(a, b, "ORG", text[a:b], 1.0))
+    return found
 
 
 def before_its_value(text: str, metric: Entity, number_starts: Sequence[int]) -> bool:

@@ -218,6 +218,19 @@ def test_the_publishing_body_of_a_metadata_header_is_an_org():
     assert rules("新浦镇发布机构改革方案") == []  # no header field: nothing is added
 
 
+def test_the_items_of_a_company_list_are_orgs():
+    assert rules("。支持超聚变、中创智领、许继、平高等领军企业全链条发展") == [
+        ("超聚变", "ORG"), ("中创智领", "ORG"), ("许继", "ORG"), ("平高", "ORG")]  # the verb 支持 is left out
+    assert rules("，公牛、罗特等8家企业的52个新产品", ("公牛", "ORG")) == [("公牛", "ORG"), ("罗特", "ORG")]
+    assert [e.score for e in apply_span_rules("，公牛、罗特等8家企业", ents("，公牛、罗特等8家企业", ("公牛", "ORG")))] == [1.0, 1.0]
+    assert rules("，福贝贝、益达等6家企业首次申报", ("福贝贝、益达", "ORG")) == [("福贝贝", "ORG"), ("益达", "ORG")]
+    assert rules("服务保障中国中化、中国华能等一批中央企业", ("中国华能", "ORG")) == [("中国中化", "ORG"), ("中国华能", "ORG")]
+    # not: kinds of firm (a long description before 企业), project lists, items the model gave another label
+    assert rules("集中力量对小喷漆、小电镀等高污染和非法排污企业进行整治") == []
+    assert rules("，公牛4亿套转换器、健仕科技等7个项目竣工") == []
+    assert rules("，夏宝电器、贝联百货等4家企业", ("贝联百货", "PROJECT")) == [("夏宝电器", "ORG"), ("贝联百货", "PROJECT")]
+
+
 def test_empty_input_and_other_labels_pass_through():
     assert apply_span_rules("", []) == []
     text = "公牛集团第4位"
@@ -231,7 +244,7 @@ def test_no_gold_span_is_changed(gold_docs):
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.sampled_from(list("增长同比提高第4位5%个百分点元/月年天逆势翻番，0.（）“”、《》。") + ["发布机构:", "\n", "届全会"]), max_size=40), st.data())
+@given(st.lists(st.sampled_from(list("增长同比提高第4位5%个百分点元/月年天逆势翻番，0.（）“”、《》。") + ["发布机构:", "\n", "届全会", "等8家企业", "支持"]), max_size=40), st.data())
 def test_output_spans_point_into_the_text_and_never_overlap(chars, data):
     text = "".join(chars)
     cuts = sorted(set(data.draw(st.lists(st.integers(0, len(text)), max_size=8))))
