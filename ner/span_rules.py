@@ -124,7 +124,7 @@ _LINK_REACH = 8  # characters between an indicator and the value it names, at mo
 _LISTED_ITEM = 6  # longest company name taken from a list
 _LISTED = re.compile(  # items、items等(N家)(a few words)企业
     r"((?:[^\s,.;:!?、。“”‘’《》()]{2,12}、)+[^\s,.;:!?、。“”‘’《》()]{2,6})等"
-    r"(?:[\d一二三四五六七八九十两百千]+[家个])?(?:一批)?[^\s,.;:!?、。]{0,4}?(?:企业|公司|集团)"
+    r"(?:[\d一二三四五六七八九十两百千]+[家个])?(?:一批)?[^\s,.;:!?、。]{0,4}?(企业|公司|集团|项目)"
 )
 _LEADING_VERB = re.compile(r"(?:服务保障|支持|推动|推进|引进|引入|培育|保障|扶持|依托|推广|鼓励|引导|加快|包括|促成|帮助|指导)")
 _SENTENCE_END = re.compile(r"[。;!?\n]")  # of the folded text
@@ -198,7 +198,9 @@ def _publishers(text: str, folded: str, entities: list[Entity]) -> list[Entity]:
 
 def _listed_companies(text: str, folded: str, entities: list[Entity]) -> list[Entity]:
     """The companies of a list before 等…企业 (支持超聚变、中创智领、许继、平高等领军企业; 公牛、罗特等8家企业):
-    each item is a company's name, an ORG (the guidelines mark listed items that are names). Added
+    each item is a company's name, an ORG (the guidelines mark listed items that are names). Before
+    等…项目 only the items that end in a company's type word are (垠雨科技、悦达电子等3个项目: a bare
+    company name standing for its project stays ORG); the others may be projects. Added
     where nothing lies but ORGs the model found in the list (unsure, or several items as one:
     福贝贝、益达), which they replace. The rule is sure of them: score 1."""
     found = []
@@ -213,6 +215,8 @@ def _listed_companies(text: str, folded: str, entities: list[Entity]) -> list[En
             items[0] = (verb.end(), b)
         for a, b in items:
             if not 2 <= b - a <= _LISTED_ITEM or any(c.isdigit() for c in folded[a:b]):
+                continue
+            if m.group(2) == "项目" and not _COMPANY_END.search(folded, a, b):
                 continue
             if all(e in listed for e in entities if e.start < b and a < e.end):
                 found.append(Entity(a, b, "ORG", text[a:b], 1.0))

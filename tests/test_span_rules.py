@@ -225,9 +225,12 @@ def test_the_items_of_a_company_list_are_orgs():
     assert [e.score for e in apply_span_rules("，公牛、罗特等8家企业", ents("，公牛、罗特等8家企业", ("公牛", "ORG")))] == [1.0, 1.0]
     assert rules("，福贝贝、益达等6家企业首次申报", ("福贝贝、益达", "ORG")) == [("福贝贝", "ORG"), ("益达", "ORG")]
     assert rules("服务保障中国中化、中国华能等一批中央企业", ("中国华能", "ORG")) == [("中国中化", "ORG"), ("中国华能", "ORG")]
-    # not: kinds of firm (a long description before 企业), project lists, items the model gave another label
+    # in a project list only a bare company name is an ORG (健仕科技等7个项目); other items may be projects
+    assert rules("，公牛4亿套转换器、健仕科技等7个项目竣工") == [("健仕科技", "ORG")]
+    assert rules("，保障垠雨科技、悦达电子等3个项目主体结顶") == [("垠雨科技", "ORG"), ("悦达电子", "ORG")]
+    assert rules("，福山路、湖滨路等3个项目完工") == []
+    # not: kinds of firm (a long description before 企业), items the model gave another label
     assert rules("集中力量对小喷漆、小电镀等高污染和非法排污企业进行整治") == []
-    assert rules("，公牛4亿套转换器、健仕科技等7个项目竣工") == []
     assert rules("，夏宝电器、贝联百货等4家企业", ("贝联百货", "PROJECT")) == [("夏宝电器", "ORG"), ("贝联百货", "PROJECT")]
 
 
