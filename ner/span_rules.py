@@ -138,8 +138,10 @@ def apply_span_rules(text: str, entities: Sequence[Entity]) -> list[Entity]:
     named = _publishers(text, folded, out) + _listed_companies(text, folded, out)  # where nothing else survived
     if not named:
         return out
-    replaced = [e for e in out if any(n.start < e.end and e.start < n.end for n in named)]
-    return _rules(text, folded, [e for e in out if e not in replaced] + named)
+    named.sort(key=lambda e: e.start)
+    starts = [n.start for n in named]
+    kept = [e for e in out if not _overlapping(named, starts, e.start, e.end)]  # the ORGs the names replace go
+    return _rules(text, folded, kept + named)
 
 
 def _rules(text: str, folded: str, entities: Sequence[Entity]) -> list[Entity]:
@@ -189,11 +191,18 @@ def _outside_titles(folded: str, entities: list[Entity]) -> list[Entity]:
 def _publishers(text: str, folded: str, entities: list[Entity]) -> list[Entity]:
     """The publishing body of a metadata header (发布机构: 新浦镇), an ORG by the guidelines, where none
     of `entities` lies. The rule is sure of it: score 1; the other rules then apply to it as to any."""
+    starts = [e.start for e in entities]
     return [
         Entity(m.start(1), m.end(1), "ORG", text[m.start(1) : m.end(1)], 1.0)
         for m in _PUBLISHER.finditer(folded)
-        if not any(e.start < m.end(1) and m.start(1) < e.end for e in entities)
+        if not _overlapping(entities, starts, m.start(1), m.end(1))
     ]
+
+
+def _overlapping(entities: Sequence[Entity], starts: Sequence[int], a: int, b: int) -> Sequence[Entity]:
+    """The entities (sorted, not overlapping; `starts` theirs) that overlap [a, b)."""
+    first = max(bisect_right(starts, a) - 1, 0)  # the last one starting at or before a may reach into it
+    return [e for e in entities[first : bisect_left(starts, b)] if e.end > a]
 
 
 def _listed_companies(text: str, folded: str, entities: list[Entity]) -> list[Entity]:
@@ -203,9 +212,10 @@ def _listed_companies(text: str, folded: str, entities: list[Entity]) -> list[En
     company name standing for its project stays ORG); the others may be projects. Added
     where nothing lies but ORGs the model found in the list (unsure, or several items as one:
     福贝贝、益达), which they replace. The rule is sure of them: score 1."""
-    found = []
+    found, starts = [], [e.start for e in entities]  # sorted, not overlapping
     for m in _LISTED.finditer(folded):
-        listed = [e for e in entities if m.start(1) <= e.start and e.end <= m.end(1) and e.label == "ORG" and e.score < 1]
+        near = _overlapping(entities, starts, m.start(1), m.end(1))
+        listed = [e for e in near if m.start(1) <= e.start and e.end <= m.end(1) and e.label == "ORG" and e.score < 1]
         pos, items = m.start(1), []
         for item in m.group(1).split("、"):
             items.append((pos, pos + len(item)))
@@ -218,7 +228,7 @@ def _listed_companies(text: str, folded: str, entities: list[Entity]) -> list[En
                 continue
             if m.group(2) == "项目" and not _COMPANY_END.search(folded, a, b):
                 continue
-            if all(e in listed for e in entities if e.start < b and a < e.end):
+            if all(e in listed for e in _overlapping(entities, starts, a, b)):
                 found.append(Entity(a, b, "ORG", text[a:b], 1.0))
     return found
 
@@ -325,15 +335,17 @@ def _apply(folded: str, ents: Sequence[Entity], i: int) -> tuple[int, int, str] 
     """(start, end, label) of `ents[i]` after the rules, or None when it is not an entity."""
     e = ents[i]
     start, end, label = e.start, e.end, e.label
-    while start < end and folded[end - 1] in _EDGE_PUNCTUATION:
-        end -= 1
-    while start < end and folded[start] in _EDGE_PUNCTUATION:
-        start += 1
-    if start == end:
-        return None
-    start, end = _balance(folded, start, end)
-    if start == end:  # nothing but an empty pair of brackets or quotes
-        return None
+    for _ in range(3):  # a bracket left out may bare punctuation (…:》): until nothing changes
+        before = start, end
+        while start < end and folded[end - 1] in _EDGE_PUNCTUATION:
+            end -= 1
+        while start < end and folded[start] in _EDGE_PUNCTUATION:
+            start += 1
+        start, end = _balance(folded, start, end)
+        if start == end:  # nothing but punctuation, or an empty pair of brackets or quotes
+            return None
+        if (start, end) == before:
+            break
     if label in _NUMBERS:
         if folded.endswith("百分", start, end) and folded.startswith("点", end):  # 4.6个百分 | 点
             end += 1
