@@ -126,7 +126,10 @@ _LISTED = re.compile(  # items、items等(N家)(a few words)企业
     r"((?:[^\s,.;:!?、。“”‘’《》()]{2,12}、)+[^\s,.;:!?、。“”‘’《》()]{2,6})等"
     r"(?:[\d一二三四五六七八九十两百千]+[家个])?(?:一批)?[^\s,.;:!?、。]{0,4}?(企业|公司|集团|项目)"
 )
-_LEADING_VERB = re.compile(r"(?:服务保障|支持|推动|推进|引进|引入|培育|保障|扶持|依托|推广|鼓励|引导|加快|包括|促成|帮助|指导)")
+_LEADING_VERB = re.compile(  # before the first item of a list: 支持 | 超聚变, 集聚了 | 比亚迪, 与 | 阿里
+    r"[^、]{1,3}了|(?:服务保障|支持|推动|推进|促进|引进|引入|培育|保障|扶持|依托|推广|鼓励|引导|加快|包括|促成|帮助|指导"
+    r"|抓好|完成|实现|吸引|落地|聚焦|与)"
+)
 _SENTENCE_END = re.compile(r"[。;!?\n]")  # of the folded text
 _DIGIT = re.compile(r"\d")
 
@@ -206,8 +209,10 @@ def _overlapping(entities: Sequence[Entity], starts: Sequence[int], a: int, b: i
 
 
 def _listed_companies(text: str, folded: str, entities: list[Entity]) -> list[Entity]:
-    """The companies of a list before 等…企业 (支持超聚变、中创智领、许继、平高等领军企业; 公牛、罗特等8家企业):
-    each item is a company's name, an ORG (the guidelines mark listed items that are names). Before
+    """The companies of a list before 等…企业 (公牛、罗特等8家企业; 支持天兵科技、天章卫星等商业航天企业):
+    each item is a company's name, an ORG (the guidelines mark listed items that are names), once the
+    model tagged one of them ORG (at any score) or one ends in a company's type word: national
+    reports list trades the same way (采煤、发电、冶炼、化工等企业). Before
     等…项目 only the items that end in a company's type word are (垠雨科技、悦达电子等3个项目: a bare
     company name standing for its project stays ORG); the others may be projects. Added
     where nothing lies but ORGs the model found in the list (unsure, or several items as one:
@@ -223,14 +228,22 @@ def _listed_companies(text: str, folded: str, entities: list[Entity]) -> list[En
         a, b = items[0]
         if verb := _LEADING_VERB.match(folded, a, b):  # 支持 | 超聚变
             items[0] = (verb.end(), b)
+        named = any(e.label == "ORG" for e in near) or any(_company_type_ends(folded, a, b) for a, b in items)
+        if m.group(2) != "项目" and not named:
+            continue  # a list of trades (工业、商业、运输等企业) until the model or a type word shows names
         for a, b in items:
             if not 2 <= b - a <= _LISTED_ITEM or any(c.isdigit() for c in folded[a:b]):
                 continue
-            if m.group(2) == "项目" and not _COMPANY_END.search(folded, a, b):
+            if m.group(2) == "项目" and not _company_type_ends(folded, a, b):
                 continue
             if all(e in listed for e in _overlapping(entities, starts, a, b)):
                 found.append(Entity(a, b, "ORG", text[a:b], 1.0))
     return found
+
+
+def _company_type_ends(folded: str, a: int, b: int) -> bool:
+    """Whether folded[a:b] is a name and a company's type word after it (健仕 | 科技; not 房地产)."""
+    return (kind := _COMPANY_END.search(folded, a, b)) is not None and kind.start() - a >= 2
 
 
 def before_its_value(text: str, metric: Entity, number_starts: Sequence[int]) -> bool:

@@ -6,6 +6,9 @@ script counts the candidates that do change, so that this can be checked), so ap
 current rules and a config's floors to them gives what a retrained fold would predict with the
 current code, at no training cost. Decoding changes (`decoding:`) still need the fold models.
 With `keep_known_names`, each fold keeps the names of the other gold documents, its training data.
+Names a rule makes (score 1: a header's publisher, a list's companies) are candidates from then on,
+like the model's: to tighten or drop such a rule, re-score a journal written before it (git keeps
+each committed journal) or re-run the saved fold models.
 
     python scripts/rescore_journal.py docs/results/cv-default.partial.jsonl --config configs/default.yaml \
         --out /tmp/cv-default-rescored.partial.jsonl

@@ -219,8 +219,15 @@ def test_the_publishing_body_of_a_metadata_header_is_an_org():
 
 
 def test_the_items_of_a_company_list_are_orgs():
-    assert rules("。支持超聚变、中创智领、许继、平高等领军企业全链条发展") == [
+    assert rules("。支持超聚变、中创智领、许继、平高等领军企业全链条发展", ("许继", "ORG")) == [
         ("超聚变", "ORG"), ("中创智领", "ORG"), ("许继", "ORG"), ("平高", "ORG")]  # the verb 支持 is left out
+    # the model tagged none of them ORG, and no item ends in a company's type word: maybe trades
+    assert rules("。支持超聚变、中创智领、许继、平高等领军企业全链条发展") == []
+    assert rules("分别举办采煤、发电、冶炼、化工等企业") == []
+    assert rules("，提高钢铁、水泥、电解铝、房地产等行业建设项目") == []  # 房 | 地产 is no name and type word
+    assert rules("，集聚了比亚迪、宁德时代等一批世界一流企业", ("宁德时代", "ORG")) == [("比亚迪", "ORG"), ("宁德时代", "ORG")]
+    assert rules("，与阿里、百度、京东等头部企业", ("百度", "ORG")) == [("阿里", "ORG"), ("百度", "ORG"), ("京东", "ORG")]
+    assert rules("森工集团、文旅集团、国贸集团等区属国有企业") == [("森工集团", "ORG"), ("文旅集团", "ORG"), ("国贸集团", "ORG")]
     assert rules("，公牛、罗特等8家企业的52个新产品", ("公牛", "ORG")) == [("公牛", "ORG"), ("罗特", "ORG")]
     assert [e.score for e in apply_span_rules("，公牛、罗特等8家企业", ents("，公牛、罗特等8家企业", ("公牛", "ORG")))] == [1.0, 1.0]
     assert rules("，福贝贝、益达等6家企业首次申报", ("福贝贝、益达", "ORG")) == [("福贝贝", "ORG"), ("益达", "ORG")]
