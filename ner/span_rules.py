@@ -49,7 +49,10 @@ gold span of the annotated documents (tests/test_span_rules.py checks all of the
 - A comparison word belongs to the change it begins: a name that took it in gives it back
   (国内生产总值比 | 增长12% → 国内生产总值 | 比上年增长12%).
 - The publishing body in a metadata header (发布机构: 新浦镇, the value on the same or the next
-  line) is an ORG, added when the model tagged nothing there.
+  line) is an ORG, added where nothing the model tagged survives the rules.
+- The items of a company list are ORGs (公牛、罗特等8家企业; 健仕科技等7个项目 keeps only items that
+  are a name and a company's type word), once the model tagged one of them ORG or an item ends in
+  such a word: national reports list trades the same way (采煤、发电、冶炼、化工等企业).
 - A body named in its meeting's name (省委十一届九次全会, 省委经济工作会议) is no ORG: the
   guidelines leave names inside a longer name unmarked. No gold ORG is followed by one.
 - A name that only occurs inside a document title (《中共福建省委关于制定…的建议》) is no entity.
@@ -210,13 +213,12 @@ def _overlapping(entities: Sequence[Entity], starts: Sequence[int], a: int, b: i
 
 def _listed_companies(text: str, folded: str, entities: list[Entity]) -> list[Entity]:
     """The companies of a list before 等…企业 (公牛、罗特等8家企业; 支持天兵科技、天章卫星等商业航天企业):
-    each item is a company's name, an ORG (the guidelines mark listed items that are names), once the
-    model tagged one of them ORG (at any score) or one ends in a company's type word: national
-    reports list trades the same way (采煤、发电、冶炼、化工等企业). Before
-    等…项目 only the items that end in a company's type word are (垠雨科技、悦达电子等3个项目: a bare
-    company name standing for its project stays ORG); the others may be projects. Added
-    where nothing lies but ORGs the model found in the list (unsure, or several items as one:
-    福贝贝、益达), which they replace. The rule is sure of them: score 1."""
+    ORGs, as the guidelines mark listed items that are names. National reports list trades the same
+    way (采煤、发电、冶炼、化工等企业), so a list counts once the model tagged an item ORG (at any
+    score) or an item is a name and a company's type word (森工集团). Before 等…项目 only such items
+    are taken (垠雨科技、悦达电子等3个项目: a company standing for its project); the others may be
+    projects. Added where nothing lies but ORGs the model found in the list (unsure, or several
+    items as one: 福贝贝、益达), which they replace. The rule is sure of them: score 1."""
     found, starts = [], [e.start for e in entities]  # sorted, not overlapping
     for m in _LISTED.finditer(folded):
         near = _overlapping(entities, starts, m.start(1), m.end(1))
