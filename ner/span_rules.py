@@ -152,13 +152,18 @@ def apply_span_rules(text: str, entities: Sequence[Entity]) -> list[Entity]:
 
 def _rules(text: str, folded: str, entities: Sequence[Entity]) -> list[Entity]:
     ents = _join_pieces(text, folded, sorted(entities, key=lambda e: e.start))
-    # what is no entity at all goes first, so that a METRIC's coordinated items never stop at it
-    ents = [e for i, e in enumerate(ents) if e.label == "METRIC" or _apply(folded, ents, i) is not None]
+    # what is no entity at all goes first, so that a METRIC's coordinated items never stop at it; only
+    # a METRIC's rules look at the other entities, so the others are decided here, once
+    decided = [(e, None if e.label == "METRIC" else _apply(folded, ents, i)) for i, e in enumerate(ents)]
+    decided = [(e, changed) for e, changed in decided if e.label == "METRIC" or changed is not None]
+    ents = [e for e, _ in decided]
     starts = [e.start for e in ents]
     out: list[Entity] = []
     absorbed = -1  # entities up to this index lie inside one that grew to the right
-    for i, e in enumerate(ents):
-        if i <= absorbed or (changed := _apply(folded, ents, i)) is None:
+    for i, (e, changed) in enumerate(decided):
+        if e.label == "METRIC":
+            changed = _apply(folded, ents, i)
+        if i <= absorbed or changed is None:
             continue
         start, end, label = changed
         if (start, end, label) != (e.start, e.end, e.label):
@@ -248,9 +253,14 @@ def _company_type_ends(folded: str, a: int, b: int) -> bool:
     return (kind := _COMPANY_END.search(folded, a, b)) is not None and kind.start() - a >= 2
 
 
-def before_its_value(text: str, metric: Entity, number_starts: Sequence[int]) -> bool:
-    """Whether a number entity (`number_starts`: their sorted starts) follows `metric` right away or
-    after a linking verb only (地区生产总值 | 150亿元, 签约率 | 达 | 97.6%): the indicator of that value."""
+def before_their_values(text: str, entities: Sequence[Entity]) -> list[bool]:
+    """For each of `entities` (of `text`), whether it is a METRIC right before its value: a number
+    entity follows it right away or after a linking verb only (地区生产总值 | 150亿元, 签约率 | 达 | 97.6%)."""
+    number_starts = sorted(e.start for e in entities if e.label in _NUMBERS)
+    return [e.label == "METRIC" and _before_a_number(text, e, number_starts) for e in entities]
+
+
+def _before_a_number(text: str, metric: Entity, number_starts: Sequence[int]) -> bool:
     k = bisect_left(number_starts, metric.end)
     if k == len(number_starts) or number_starts[k] - metric.end > _LINK_REACH:
         return False

@@ -19,8 +19,7 @@ from .decode import check_decoding, decode
 from .encoding import Encoded, encode_texts
 from .entity import Entity
 from .known_names import KnownNames, is_known
-from .labels import NUMBER_LABELS
-from .span_rules import apply_span_rules, before_its_value
+from .span_rules import apply_span_rules, before_their_values
 from .windows import plan_windows
 from .word_edges import inside_word
 
@@ -144,15 +143,12 @@ def above_floors(
     """The entities at least as sure as their label's score floor (a label without one keeps all),
     those whose text is one of the `known` names of their label (ner/known_names.py), and the
     METRICs of `text` at least `valued_metric_score` sure that stand right before their value
-    (span_rules.before_its_value): an indicator with its value beside it is less often wrong."""
-    numbers = sorted(e.start for e in entities if e.label in NUMBER_LABELS) if valued_metric_score < 1.0 else []
-
-    def passes(e: Entity) -> bool:
-        if e.score >= floors.get(e.label, 0.0) or known and is_known(e, known):
-            return True
-        return e.label == "METRIC" and e.score >= valued_metric_score and before_its_value(text, e, numbers)
-
-    return [e for e in entities if passes(e)]
+    (span_rules.before_their_values): an indicator with its value beside it is less often wrong."""
+    valued = before_their_values(text, entities) if valued_metric_score < 1.0 else [False] * len(entities)
+    return [
+        e for e, before_value in zip(entities, valued)
+        if e.score >= floors.get(e.label, 0.0) or known and is_known(e, known) or before_value and e.score >= valued_metric_score
+    ]
 
 
 def _softmax(x: np.ndarray) -> np.ndarray:

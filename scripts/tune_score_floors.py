@@ -34,9 +34,9 @@ from ner.crossval import read_folds, saved_folds, summarize, summary_table
 from ner.entity import Document, Entity, Span
 from ner.evaluate import span_scores
 from ner.known_names import is_known, known_names
-from ner.labels import LABELS, NUMBER_LABELS
+from ner.labels import LABELS
 from ner.labelstudio import load_documents
-from ner.span_rules import before_its_value
+from ner.span_rules import before_their_values
 
 GRID = (0.0, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 0.97, 0.99)
 
@@ -128,10 +128,9 @@ def journal_candidates(journal: Path, docs: list[Document]) -> dict:
 
 
 def _flagged(text: str, entities: list[Entity], known: Callable[[Entity], bool]) -> list[tuple]:
-    numbers = sorted(e.start for e in entities if e.label in NUMBER_LABELS)
     return [
-        (Span(e.start, e.end, e.label), e.score, known(e), e.label == "METRIC" and before_its_value(text, e, numbers))
-        for e in entities
+        (Span(e.start, e.end, e.label), e.score, known(e), valued)
+        for e, valued in zip(entities, before_their_values(text, entities))
     ]
 
 
