@@ -16,7 +16,7 @@ from .config import TrainConfig
 from .entity import Document, Span
 from .evaluate import prf, span_scores
 from .labels import LABELS
-from .known_names import known_names
+from .known_names import fold_known_names
 from .tagger import above_floors
 
 
@@ -62,7 +62,7 @@ def cross_validate(
                 more = f" and {len(added)} training-only documents" if added else ""
                 save_model(result, saved, f"{len(rest)} gold documents{more} (fold holding out {held.id})")
         candidates = torch_tagger(model, tokenizer, replace(fold_cfg, min_entity_score={})).tag([held.text])[0].entities
-        known = known_names(rest) if fold_cfg.keep_known_names else None  # the fold's gold training names
+        known = fold_known_names(docs, held.id) if fold_cfg.keep_known_names else None
         entities = above_floors(candidates, fold_cfg.min_entity_score, known, held.text, fold_cfg.valued_metric_score)
         scores = span_scores([(held.id, s) for s in held.spans], [(held.id, Span(e.start, e.end, e.label)) for e in entities])
         scores["seconds"] = round(seconds, 1)

@@ -32,6 +32,11 @@ def known_names(docs: Sequence[Document]) -> dict[str, frozenset]:
     return {label: frozenset(texts) for label, texts in names.items()}
 
 
+def fold_known_names(docs: Sequence[Document], held_out_id: str) -> dict[str, frozenset]:
+    """The names a cross-validation fold was trained on: those of every document but the held-out one."""
+    return known_names([d for d in docs if d.id != held_out_id])
+
+
 def is_known(entity: Entity, names: KnownNames) -> bool:
     return normalize_text(entity.text) in names.get(entity.label, ())
 

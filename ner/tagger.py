@@ -147,8 +147,16 @@ def above_floors(
     valued = before_their_values(text, entities) if valued_metric_score < 1.0 else [False] * len(entities)
     return [
         e for e, before_value in zip(entities, valued)
-        if e.score >= floors.get(e.label, 0.0) or known and is_known(e, known) or before_value and e.score >= valued_metric_score
+        if passes_floor(e.label, e.score, floors, bool(known) and is_known(e, known), before_value, valued_metric_score)
     ]
+
+
+def passes_floor(
+    label: str, score: float, floors: Mapping[str, float], known: bool, before_value: bool, valued_metric_score: float
+) -> bool:
+    """The keep-or-drop test of `above_floors` for one entity whose flags are already known, so that
+    scripts/tune_score_floors.py can sweep floors over precomputed flags with the same test."""
+    return score >= floors.get(label, 0.0) or known or before_value and score >= valued_metric_score
 
 
 def _softmax(x: np.ndarray) -> np.ndarray:

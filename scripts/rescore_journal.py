@@ -25,7 +25,7 @@ from ner.config import TrainConfig
 from ner.crossval import read_folds, summarize, summary_table
 from ner.entity import Entity, Span
 from ner.evaluate import span_scores
-from ner.known_names import KnownNames, known_names
+from ner.known_names import KnownNames, fold_known_names
 from ner.labelstudio import load_documents
 from ner.span_rules import apply_span_rules
 from ner.tagger import above_floors
@@ -72,8 +72,7 @@ def main() -> None:
     rescored, lines = {}, []
     for doc_id, fold in folds.items():
         doc = docs[doc_id]
-        # with keep_known_names: the names of what the fold was trained on
-        known = known_names([d for d in docs.values() if d.id != doc_id]) if cfg.keep_known_names else None
+        known = fold_known_names(list(docs.values()), doc_id) if cfg.keep_known_names else None
         rescored[doc_id], changed = rescore(fold, doc.text, doc.spans, doc_id, cfg, known)
         lines.append(json.dumps({doc_id: rescored[doc_id]}, ensure_ascii=False))
         print(f"{doc_id}: {changed} candidate spans changed by the rules")

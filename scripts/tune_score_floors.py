@@ -33,10 +33,11 @@ from ner.config import TrainConfig
 from ner.crossval import read_folds, saved_folds, summarize, summary_table
 from ner.entity import Document, Entity, Span
 from ner.evaluate import span_scores
-from ner.known_names import is_known, known_names
+from ner.known_names import fold_known_names, is_known
 from ner.labels import LABELS
 from ner.labelstudio import load_documents
 from ner.span_rules import before_their_values
+from ner.tagger import passes_floor
 
 GRID = (0.0, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 0.97, 0.99)
 
@@ -136,7 +137,7 @@ def _flagged(text: str, entities: list[Entity], known: Callable[[Entity], bool])
 
 def _known(held: Document, docs: list[Document], keep: bool) -> Callable[[Entity], bool]:
     """Whether an entity of the held-out document is a name its fold's training documents knew."""
-    names = known_names([d for d in docs if d.id != held.id]) if keep else {}
+    names = fold_known_names(docs, held.id) if keep else {}
     return lambda e: is_known(e, names)
 
 
@@ -144,7 +145,7 @@ def _score(held_out: dict, doc: str, floors: dict, valued_metric_score: float = 
     gold, predicted = held_out[doc]
     kept = [
         (doc, span) for span, score, known, valued in predicted
-        if score >= floors.get(span.label, 0.0) or known or valued and score >= valued_metric_score
+        if passes_floor(span.label, score, floors, known, valued, valued_metric_score)
     ]
     return span_scores([(doc, s) for s in gold], kept)
 

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from ner.entity import Document, Entity, Span
-from ner.known_names import is_known, known_names, load_known_names, save_known_names
+from ner.known_names import fold_known_names, is_known, known_names, load_known_names, save_known_names
 from ner.tagger import WindowedTagger, above_floors
 
 
@@ -26,6 +26,14 @@ def test_names_come_folded_from_gold_name_spans_only():
     assert is_known(Entity(0, 6, "METRIC", "地區生產總值"), names)  # traditional text, same name
     assert not is_known(Entity(0, 2, "ORG", "地区"), names)
     assert not is_known(Entity(0, 2, "METRIC", "省委"), names)  # a name of another label
+
+
+def test_a_fold_knows_the_names_of_every_document_but_the_held_out_one():
+    a = Document("a", "省委部署", [Span(0, 2, "ORG")])
+    b = Document("b", "市政府部署", [Span(0, 3, "ORG")])
+    assert fold_known_names([a, b], "a")["ORG"] == frozenset({"市政府"})
+    assert fold_known_names([a, b], "b")["ORG"] == frozenset({"省委"})
+    assert fold_known_names([a, b], "neither")["ORG"] == frozenset({"省委", "市政府"})
 
 
 def test_known_names_bypass_the_floor_of_their_label_only():
