@@ -97,6 +97,10 @@ _WORKS_EVENT = re.compile(r"(?:建设|施工|进场|开工|竣工|完工|稳产�
 # the type word that ends a company's name (夏宝电器, 中梁房产, 恒耀實業): a PROJECT ending in one is its company
 _COMPANY_END = re.compile(r"(?:公司|集团|股份|控股|实业|房产|地产|置业|电器|科技|电子|药业|锁业|银行|证券)$")
 # qualifiers that belong to an indicator's name, and action verbs that do not (guidelines, METRIC)
+_SHARE_VERB = re.compile(r"(?:只|仅|约|已|均|共|就|则|也|都|还|分别|合计)*占$")
+_SHARE_OF = re.compile(r"比|[^,.;:!?、。\s\d]{1,12}?(?:比重|比例|份额)")  # 产业投资占 | 全部投资比重, 制造业增加值占 | 比
+_COUNTED = re.compile(rf"{_NUMBER}[个种类项家所]")  # 14类 | 场所总覆盖率: what a rate is taken over
+_RATIO_NAME = re.compile(r"(?:率|比重|比例|占比)$")
 _KEPT_QUALIFIER = re.compile(r"规模以上|规上|全社会|一般公共预算|外贸自营|计划|实际(?=[利使]用外资)")
 _ACTION_VERB = r"共?(?:实现|完成|发放|投入|压减|促成|提出|增加|获得|募集|落实|带动)(?![值率])|共(?=投资)"
 _SCOPE_WORD = r"全年|全省|全市|全县|全区|全镇|全街道|全国|中心城区|各类"
@@ -331,6 +335,25 @@ def _balance(folded: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+def _counted_over(folded: str, ents: Sequence[Entity], i: int, start: int, end: int) -> bool:
+    """Whether the METRIC `ents[i]` (now `start`..`end`) takes in the count right before it: 14类 |
+    场所总覆盖率 | 98.4%, 89个 | 开发区…比重 | 达 | 78%. Only a count of things (个, 种, 类…) touching a
+    rate or share, the set it is taken over, and only when the name has its own value right after it.
+    Other names keep their counts apart: 191家 | 工业企业营业收入超百亿元 counts firms, and
+    1000万元 | 留才基金 is a value."""
+    prev, following = ents[i - 1], ents[i + 1] if i + 1 < len(ents) else None
+    return (
+        _RATIO_NAME.search(folded, start, end) is not None
+        and prev.label == "AMOUNT"
+        and prev.end == start
+        and _COUNTED.fullmatch(folded, prev.start, start) is not None
+        and following is not None
+        and following.label in _NUMBERS
+        and 0 <= following.start - end <= _LINK_REACH
+        and _LINK.fullmatch(folded, end, following.start) is not None
+    )
+
+
 def _coordinated_start(folded: str, start: int, ents: Sequence[Entity], i: int) -> int:
     """Where the coordinated items before a METRIC's head begin (户籍人口、 | 流动人口排查率): back over
     each item after a 、 that has no digits, is not a complete name itself (接待游客人次), begins right
@@ -395,6 +418,10 @@ def _apply(folded: str, ents: Sequence[Entity], i: int) -> tuple[int, int, str] 
             end = verb.start()
         if (adverb := _CHANGE_ADVERB.search(folded, start, end)) and adverb.start() - start >= 2:
             end = adverb.start()
+        if (share := _SHARE_VERB.search(folded, start, end)) and share.start() - start >= 2:  # no gold name ends in 占
+            end = whole.end() if (whole := _SHARE_OF.match(folded, end)) else share.start()
+        if i and _counted_over(folded, ents, i, start, end):
+            start = ents[i - 1].start
     if label in _NAMES:
         while folded[start - 1 : start] == _MASK:  # *中心卫生院: the masked place name is part of the name
             start -= 1

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 from pathlib import Path
 
 from ner.inference import Extractor
@@ -24,10 +25,11 @@ from ner.textnorm import normalize_text
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def sentences(text: str) -> list[str]:
-    """The sentences of `text` (up to 。 or a line break) that hold a list or a metadata header."""
+def sentences(text: str, patterns: tuple[re.Pattern, ...] = (_LISTED, _PUBLISHER)) -> list[str]:
+    """The sentences of `text` (up to 。 or a line break) where one of `patterns` matches (by
+    default: a list or a metadata header)."""
     folded, out = normalize_text(text), []
-    for pattern in (_LISTED, _PUBLISHER):
+    for pattern in patterns:
         for m in pattern.finditer(folded):
             start = max(folded.rfind("。", 0, m.start()), folded.rfind("\n", 0, m.start())) + 1
             end = min(k for k in (folded.find("。", m.end()), len(text) - 1) if k >= 0) + 1

@@ -179,6 +179,28 @@ def rules(text: str, *spans: tuple[str, str]) -> list[tuple[str, str]]:
          [("对经济增长贡献", "METRIC"), ("五成", "AMOUNT")]),
         ("千人口托位数达4.7个", [("千人口托位数", "METRIC")], [("千人口托位数", "METRIC")]),
         ("推进新城建设", [("新城", "PROJECT")], [("新城", "PROJECT")]),  # names of other labels need no value
+        # a share cut at 占 names its whole (through 比重/比例/份额), or ends before the 占
+        ("，产业投资占全部投资比重达52.1%", [("产业投资占", "METRIC"), ("52.1%", "AMOUNT")],
+         [("产业投资占全部投资比重", "METRIC"), ("52.1%", "AMOUNT")]),
+        ("，产业民间投资占全部民间投资比重达66.5%", [("产业民间投资占", "METRIC"), ("民间投资比重", "METRIC"), ("66.5%", "AMOUNT")],
+         [("产业民间投资占全部民间投资比重", "METRIC"), ("66.5%", "AMOUNT")]),
+        ("，船舶海工出口规模占全国1/3以上", [("船舶海工出口规模占", "METRIC"), ("1/3", "AMOUNT")],
+         [("船舶海工出口规模", "METRIC"), ("1/3", "AMOUNT")]),
+        ("，制造业增加值占比保持基本稳定，增长5%", [("制造业增加值占", "METRIC"), ("增长5%", "GROWTH_RATE")],
+         [("制造业增加值占比", "METRIC"), ("增长5%", "GROWTH_RATE")]),
+        ("，私营工业则只占10%", [("私营工业则只占", "METRIC"), ("10%", "AMOUNT")], [("私营工业", "METRIC"), ("10%", "AMOUNT")]),
+        ("，减少收入的农户只占10%左右", [("农户只占", "METRIC"), ("10%", "AMOUNT")], [("农户", "METRIC"), ("10%", "AMOUNT")]),
+        ("总占地330亩", [("总占地", "METRIC"), ("330亩", "AMOUNT")], [("总占地", "METRIC"), ("330亩", "AMOUNT")]),
+        # a count right before a rate or share with its own value is the set it is taken over
+        ("，14类场所总覆盖率98.4%", [("14类", "AMOUNT"), ("场所总覆盖率", "METRIC"), ("98.4%", "AMOUNT")],
+         [("14类场所总覆盖率", "METRIC"), ("98.4%", "AMOUNT")]),
+        ("，89个开发区规上工业总产值占全省比重达78%", [("89个", "AMOUNT"), ("开发区规上工业总产值占全省比重", "METRIC"), ("78%", "AMOUNT")],
+         [("89个开发区规上工业总产值占全省比重", "METRIC"), ("78%", "AMOUNT")]),
+        # but a count of things stays apart from other names, and so does a value
+        ("，191家工业企业营业收入超百亿元", [("191家", "AMOUNT"), ("工业企业营业收入", "METRIC"), ("百亿元", "AMOUNT")],
+         [("191家", "AMOUNT"), ("工业企业营业收入", "METRIC"), ("百亿元", "AMOUNT")]),
+        ("成立1000万元留才基金", [("1000万元", "AMOUNT"), ("留才基金", "METRIC")], [("1000万元", "AMOUNT"), ("留才基金", "METRIC")]),
+        ("，14类场所覆盖率不断提升", [("14类", "AMOUNT"), ("场所覆盖率", "METRIC")], [("14类", "AMOUNT"), ("场所覆盖率", "METRIC")]),
         # traditional characters and full-width forms read the same; spans come from the caller's text
         ("營業收入同比增長５％", [("５％", "AMOUNT")], [("同比增長５％", "GROWTH_RATE")]),
     ],
@@ -254,7 +276,7 @@ def test_no_gold_span_is_changed(gold_docs):
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.sampled_from(list("增长同比提高第4位5%个百分点元/月年天逆势翻番，0.（）“”、《》。") + ["发布机构:", "\n", "届全会", "等8家企业", "支持"]), max_size=40), st.data())
+@given(st.lists(st.sampled_from(list("增长同比提高第4位5%个百分点元/月年天逆势翻番，0.（）“”、《》。占类率") + ["发布机构:", "\n", "届全会", "等8家企业", "支持", "比重"]), max_size=40), st.data())
 def test_output_spans_point_into_the_text_and_never_overlap(chars, data):
     text = "".join(chars)
     cuts = sorted(set(data.draw(st.lists(st.integers(0, len(text)), max_size=8))))
