@@ -103,7 +103,7 @@ _COUNTED = re.compile(rf"{_NUMBER}[个种类项家所]")  # 14类 | 场所总覆
 _RATIO_NAME = re.compile(r"(?:率|比重|比例|占比)$")
 _KEPT_QUALIFIER = re.compile(r"规模以上|规上|全社会|一般公共预算|外贸自营|计划|实际(?=[利使]用外资)")
 _ACTION_VERB = r"共?(?:实现|完成|发放|投入|压减|促成|提出|增加|获得|募集|落实|带动)(?![值率])|共(?=投资)"
-_SCOPE_WORD = r"全年|全省|全市|全县|全区|全镇|全街道|全国|中心城区|各类"
+_SCOPE_WORD = r"全年|全(?:省|市|县|区|镇|乡|州|街道|国)|[我本](?:国|省|市|县|区|镇|乡|街道)|中心城区|各类"  # 本镇 | 户籍…参保率
 _NOT_OF_NAME = re.compile(rf"(?:{_ACTION_VERB}|{_SCOPE_WORD})+")  # in any order: 全年投入…, 发放各类…
 _CHANGE_ADVERB = re.compile(r"(?:实际|同比|分别|合计)$")
 _CHANGE_VERB = re.compile(  # 城镇居民人均收入增加 | 910元: the change is no part of the name (增速, 增幅 are names)

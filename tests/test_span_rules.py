@@ -189,6 +189,10 @@ def rules(text: str, *spans: tuple[str, str]) -> list[tuple[str, str]]:
         ("，制造业增加值占比保持基本稳定，增长5%", [("制造业增加值占", "METRIC"), ("增长5%", "GROWTH_RATE")],
          [("制造业增加值占比", "METRIC"), ("增长5%", "GROWTH_RATE")]),
         ("，私营工业则只占10%", [("私营工业则只占", "METRIC"), ("10%", "AMOUNT")], [("私营工业", "METRIC"), ("10%", "AMOUNT")]),
+        # scope words that only say where are no part of an indicator's name
+        ("，本镇户籍城乡居民养老保险参保率达98.1%", [("本镇户籍城乡居民养老保险参保率", "METRIC"), ("98.1%", "AMOUNT")],
+         [("户籍城乡居民养老保险参保率", "METRIC"), ("98.1%", "AMOUNT")]),
+        ("，我国关税总水平降至7.5%", [("我国关税总水平", "METRIC"), ("7.5%", "AMOUNT")], [("关税总水平", "METRIC"), ("7.5%", "AMOUNT")]),
         ("，减少收入的农户只占10%左右", [("农户只占", "METRIC"), ("10%", "AMOUNT")], [("农户", "METRIC"), ("10%", "AMOUNT")]),
         ("总占地330亩", [("总占地", "METRIC"), ("330亩", "AMOUNT")], [("总占地", "METRIC"), ("330亩", "AMOUNT")]),
         # a count right before a rate or share with its own value is the set it is taken over
