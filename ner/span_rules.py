@@ -101,6 +101,7 @@ _SHARE_VERB = re.compile(r"(?:只|仅|约|已|均|共|就|则|也|都|还|分别
 _SHARE_OF = re.compile(r"比|[^,.;:!?、。\s\d]{1,12}?(?:比重|比例|份额)")  # 产业投资占 | 全部投资比重, 制造业增加值占 | 比
 _COUNTED = re.compile(rf"{_NUMBER}[个种类项家所]")  # 14类 | 场所总覆盖率: what a rate is taken over
 _RATIO_NAME = re.compile(r"(?:率|比重|比例|占比)$")
+_PERSON = re.compile(r"(?:主席|总理|书记|[省市县区镇乡院部厅局]长|委员|人士|代表)$")  # 江泽民主席, 国务院总理, 政协委员
 _KEPT_QUALIFIER = re.compile(r"规模以上|规上|全社会|一般公共预算|外贸自营|计划|实际(?=[利使]用外资)")
 _ACTION_VERB = r"共?(?:实现|完成|发放|投入|压减|促成|提出|增加|获得|募集|落实|带动)(?![值率])|共(?=投资)"
 _SCOPE_WORD = r"全年|全(?:省|市|县|区|镇|乡|州|街道|国)|[我本](?:国|省|市|县|区|镇|乡|街道)|中心城区|各类"  # 本镇 | 户籍…参保率
@@ -433,6 +434,8 @@ def _apply(folded: str, ents: Sequence[Entity], i: int) -> tuple[int, int, str] 
         label = "ORG"
     if label == "ORG" and _MEETING.match(folded, end):
         return None  # 省委 | 十一届九次全会: a body named in its meeting's name
+    if label == "ORG" and (_PERSON.search(folded, start, end) or folded.startswith("同志", end)):
+        return None  # people, not organizations: 江泽民主席, 全国政协委员, 胡锦涛 | 同志
     if label == "AMOUNT":
         if folded[start - 1 : start] == "第" or _NO_QUANTITY.fullmatch(folded, start, end):
             return None

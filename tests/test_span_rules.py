@@ -167,6 +167,11 @@ def rules(text: str, *spans: tuple[str, str]) -> list[tuple[str, str]]:
         # a body named in its meeting's name is no ORG; a body that holds a meeting is
         ("落实省委十一届九次、十次全会和省委经济工作会议部署", [("省委", "ORG"), ("省委", "ORG")], []),
         ("镇政府召开经济工作会议", [("镇政府", "ORG")], [("镇政府", "ORG")]),
+        # people and their titles are no organizations; the bodies they belong to are
+        ("坚持江泽民主席提出的八项主张", [("江泽民主席", "ORG")], []),
+        ("在以胡锦涛同志为总书记的党中央坚强领导下", [("胡锦涛", "ORG"), ("党中央", "ORG")], [("党中央", "ORG")]),
+        ("，并请全国政协委员提出意见", [("全国政协委员", "ORG")], []),
+        ("，在镇人大主席团的监督下", [("镇人大主席团", "ORG")], [("镇人大主席团", "ORG")]),
         # nothing inside a document title is an entity, unless it is the whole title
         ("根据《中共福建省委关于制定规划的建议》，", [("中共福建省委", "ORG")], []),
         ("印发《三年行动计划》，落实省委部署", [("三年", "AMOUNT"), ("省委", "ORG")], [("省委", "ORG")]),

@@ -1,0 +1,85 @@
+"""What a span rule does on unlabelled reports, for a person to read: does it generalise?
+
+Some rules of `ner/span_rules.py` were written from the shipped model's mistakes on reports of the
+unlabelled corpus (`../shared/corpus/reports.jsonl`, national and provincial reports of many
+years), and the 13 annotated documents hold few or none of the cases, so cross-validation says
+little about them. This tags the corpus sentences where a rule can act with the shipped bundle
+twice, without and with the span rules (no floors), and lists each entity the model alone gave
+that the rule is about, and what the rules made of it (nothing: dropped). One check per rule:
+
+- `shares`: a METRIC cut at 占 (产业投资占 | 全部投资比重达52.1% → 产业投资占全部投资比重;
+  农户只占 | 10% → 农户), or touching a count before a rate (89个 | 开发区…占全省比重 → one METRIC);
+- `people`: an ORG that is a person or a title (江泽民主席, 国务院总理, 胡锦涛 | 同志), dropped.
+
+    python scripts/rule_changes_in_corpus.py --check shares --out docs/results/rule-changes-shares.txt
+    python scripts/rule_changes_in_corpus.py --check people --out docs/results/rule-changes-people.txt
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from pathlib import Path
+from typing import Callable
+
+from rule_names_in_corpus import ROOT, sentences
+
+from ner.entity import Entity
+from ner.inference import Extractor
+from ner.span_rules import _COUNTED, _PERSON, _SHARE_VERB
+from ner.textnorm import normalize_text
+
+
+def cut_shares(folded: str, entities: list[Entity]) -> list[Entity]:
+    """The METRICs ending in 占 or right after a count of things (AMOUNT)."""
+    counts = {e.end for e in entities if e.label == "AMOUNT" and _COUNTED.fullmatch(folded, e.start, e.end)}
+    return [e for e in entities if e.label == "METRIC" and (_SHARE_VERB.search(folded, e.start, e.end) or e.start in counts)]
+
+
+def people(folded: str, entities: list[Entity]) -> list[Entity]:
+    """The ORGs ending in a person's title or followed by 同志."""
+    return [e for e in entities if e.label == "ORG" and (_PERSON.search(folded, e.start, e.end) or folded.startswith("同志", e.end))]
+
+
+CHECKS: dict[str, tuple[re.Pattern, str, Callable]] = {  # sentences where the rule can act, its label, its cases
+    "shares": (re.compile(rf"占|{_COUNTED.pattern}[^,.;:!?、。\s]{{1,24}}?(?:率|比重|比例|占比)"), "METRIC", cut_shares),
+    "people": (re.compile(_PERSON.pattern.removesuffix("$") + "|同志"), "ORG", people),
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--check", choices=sorted(CHECKS), required=True, help="which rule's cases to list")
+    parser.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "corpus" / "reports.jsonl")
+    parser.add_argument("--bundle", default=str(ROOT / "models" / "default"))
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--out", type=Path, help="also write the listing to this file")
+    args = parser.parse_args()
+    pattern, label, cases = CHECKS[args.check]
+    reports = [json.loads(line) for line in args.corpus.read_text(encoding="utf-8").splitlines() if line.strip()]
+    found = [(r.get("title", "?"), s) for r in reports for s in sentences(r.get("text", ""), (pattern,))]
+    ex = Extractor(args.bundle, threads=args.threads, min_entity_score={})
+    texts = [s for _, s in found]
+    ex.tagger.span_rules = False
+    bare = ex.extract_batch(texts)
+    ex.tagger.span_rules = True
+    ruled = ex.extract_batch(texts)
+    lines, changed, seen = [], 0, 0
+    for (title, sentence), before, after in zip(found, bare, ruled):
+        for e in cases(normalize_text(sentence), before):
+            seen += 1
+            now = "、".join(a.text for a in after if a.label == label and a.start < e.end and e.start < a.end) or "(none)"
+            changed += now != e.text
+            lines.append(f"{title} | {e.text} -> {now} | {' '.join(sentence.split())[:60]}")
+    lines.append(
+        f"check {args.check}: {len(found)} sentences in {len(reports)} reports where the rule can act; "
+        f"the model gave {seen} such {label}s, the rules changed {changed} of them"
+    )
+    print("\n".join(lines))
+    if args.out:
+        args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
