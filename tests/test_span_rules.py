@@ -172,6 +172,9 @@ def rules(text: str, *spans: tuple[str, str]) -> list[tuple[str, str]]:
         ("在以胡锦涛同志为总书记的党中央坚强领导下", [("胡锦涛", "ORG"), ("党中央", "ORG")], [("党中央", "ORG")]),
         ("，并请全国政协委员提出意见", [("全国政协委员", "ORG")], []),
         ("，在镇人大主席团的监督下", [("镇人大主席团", "ORG")], [("镇人大主席团", "ORG")]),
+        # a kind of body is no ORG; a named one is
+        ("发挥高校、科研院所作用，支持各级人民政府", [("高校", "ORG"), ("科研院所", "ORG"), ("各级人民政府", "ORG")], []),
+        ("支持浙江大学、镇人民政府", [("浙江大学", "ORG"), ("镇人民政府", "ORG")], [("浙江大学", "ORG"), ("镇人民政府", "ORG")]),
         # nothing inside a document title is an entity, unless it is the whole title
         ("根据《中共福建省委关于制定规划的建议》，", [("中共福建省委", "ORG")], []),
         ("印发《三年行动计划》，落实省委部署", [("三年", "AMOUNT"), ("省委", "ORG")], [("省委", "ORG")]),
