@@ -102,9 +102,11 @@ _SHARE_OF = re.compile(r"比|[^,.;:!?、。\s\d]{1,12}?(?:比重|比例|份额)"
 _COUNTED = re.compile(rf"{_NUMBER}[个种类项家所]")  # 14类 | 场所总覆盖率: what a rate is taken over
 _RATIO_NAME = re.compile(r"(?:率|比重|比例|占比)$")
 _GENERIC_ORG = re.compile(  # kinds of body, not named ones (guidelines: 企业, 高校, 村卫生室, 上级党委)
-    r"(?:各级?|各类|有关|相关|上级|基层)?(?:企业|高校|高等院校|科研院所|科研机构|中小学|托儿所|敬老院|养老院|协会|商会"
-    r"|行业协会|银行|商业银行|金融机构|医院|学校|生产队|合作社|村卫生室|党委|政府|人民政府|社会组织)"
+    r"(?:各级?|各类|有关|相关|上级|基层)?(?:大中型|中小型?|大型|国有|地方|农村)?(?:企业|高校|高等院校|科研院所|科研机构|中小学"
+    r"|托儿所|敬老院|养老院|协会|商会|行业协会|(?:行业协会)?商会|银行|商业银行|金融机构|(?:金融)?控股公司|会计师事务所|医院|学校"
+    r"|生产队|合作社|村(?:民|居)委员会|村卫生室|党委|政府|人民政府|社会组织)"
 )
+_EVENT = re.compile(r"(?:博览会|博会|贸会|交会|运动会|峰会|论坛|交易会|展览会|洽谈会|推介会|年会)$")  # 上海世博会, 广交会
 _PERSON = re.compile(r"(?:主席|总理|书记|[省市县区镇乡院部厅局]长|委员|人士|代表)$")  # 江泽民主席, 国务院总理, 政协委员
 _KEPT_QUALIFIER = re.compile(r"规模以上|规上|全社会|一般公共预算|外贸自营|计划|实际(?=[利使]用外资)")
 _ACTION_VERB = r"共?(?:实现|完成|发放|投入|压减|促成|提出|增加|获得|募集|落实|带动)(?![值率])|共(?=投资)"
@@ -440,8 +442,8 @@ def _apply(folded: str, ents: Sequence[Entity], i: int) -> tuple[int, int, str] 
         return None  # 省委 | 十一届九次全会: a body named in its meeting's name
     if label == "ORG" and (_PERSON.search(folded, start, end) or folded.startswith("同志", end)):
         return None  # people, not organizations: 江泽民主席, 全国政协委员, 胡锦涛 | 同志
-    if label == "ORG" and _GENERIC_ORG.fullmatch(folded, start, end):
-        return None
+    if label == "ORG" and (_GENERIC_ORG.fullmatch(folded, start, end) or _EVENT.search(folded, start, end)):
+        return None  # a kind of body, or an event (guidelines: not ORG)
     if label == "AMOUNT":
         if folded[start - 1 : start] == "第" or _NO_QUANTITY.fullmatch(folded, start, end):
             return None

@@ -10,7 +10,8 @@ that the rule is about, and what the rules made of it (nothing: dropped). One ch
 - `shares`: a METRIC cut at 占 (产业投资占 | 全部投资比重达52.1% → 产业投资占全部投资比重;
   农户只占 | 10% → 农户), or touching a count before a rate (89个 | 开发区…占全省比重 → one METRIC);
 - `people`: an ORG that is a person or a title (江泽民主席, 国务院总理, 胡锦涛 | 同志), dropped;
-- `generic`: an ORG that names a kind of body, not one body (高校, 科研院所, 各级人民政府), dropped.
+- `generic`: an ORG that names a kind of body, not one body (高校, 科研院所, 各级人民政府), or an
+  event (上海世博会, 广交会), dropped.
 
     python scripts/rule_changes_in_corpus.py --check shares --out docs/results/rule-changes-shares.txt
     python scripts/rule_changes_in_corpus.py --check people --out docs/results/rule-changes-people.txt
@@ -29,7 +30,7 @@ from rule_names_in_corpus import ROOT, sentences
 
 from ner.entity import Entity
 from ner.inference import Extractor
-from ner.span_rules import _COUNTED, _GENERIC_ORG, _PERSON, _SHARE_VERB
+from ner.span_rules import _COUNTED, _EVENT, _GENERIC_ORG, _PERSON, _SHARE_VERB
 from ner.textnorm import normalize_text
 
 
@@ -40,8 +41,8 @@ def cut_shares(folded: str, entities: list[Entity]) -> list[Entity]:
 
 
 def generic(folded: str, entities: list[Entity]) -> list[Entity]:
-    """The ORGs that name a kind of body (高校, 各级人民政府)."""
-    return [e for e in entities if e.label == "ORG" and _GENERIC_ORG.fullmatch(folded, e.start, e.end)]
+    """The ORGs that name a kind of body (高校, 各级人民政府) or an event (上海世博会)."""
+    return [e for e in entities if e.label == "ORG" and (_GENERIC_ORG.fullmatch(folded, e.start, e.end) or _EVENT.search(folded, e.start, e.end))]
 
 
 def people(folded: str, entities: list[Entity]) -> list[Entity]:
@@ -51,7 +52,7 @@ def people(folded: str, entities: list[Entity]) -> list[Entity]:
 
 CHECKS: dict[str, tuple[re.Pattern, str, Callable]] = {  # sentences where the rule can act, its label, its cases
     "shares": (re.compile(rf"占|{_COUNTED.pattern}[^,.;:!?、。\s]{{1,24}}?(?:率|比重|比例|占比)"), "METRIC", cut_shares),
-    "generic": (re.compile(_GENERIC_ORG.pattern), "ORG", generic),
+    "generic": (re.compile(f"{_GENERIC_ORG.pattern}|{_EVENT.pattern.removesuffix('$')}"), "ORG", generic),
     "people": (re.compile(_PERSON.pattern.removesuffix("$") + "|同志"), "ORG", people),
 }
 

@@ -174,6 +174,8 @@ def rules(text: str, *spans: tuple[str, str]) -> list[tuple[str, str]]:
         ("，在镇人大主席团的监督下", [("镇人大主席团", "ORG")], [("镇人大主席团", "ORG")]),
         # a kind of body is no ORG; a named one is
         ("发挥高校、科研院所作用，支持各级人民政府", [("高校", "ORG"), ("科研院所", "ORG"), ("各级人民政府", "ORG")], []),
+        ("引导大中型商业银行、会计师事务所", [("大中型商业银行", "ORG"), ("会计师事务所", "ORG")], []),
+        ("办好上海世博会、广交会", [("上海世博会", "ORG"), ("广交会", "ORG")], []),
         ("支持浙江大学、镇人民政府", [("浙江大学", "ORG"), ("镇人民政府", "ORG")], [("浙江大学", "ORG"), ("镇人民政府", "ORG")]),
         # nothing inside a document title is an entity, unless it is the whole title
         ("根据《中共福建省委关于制定规划的建议》，", [("中共福建省委", "ORG")], []),
