@@ -86,6 +86,7 @@ _COMPARISON = re.compile(r"同比|环比|年均|[比较](?:上年同期|去年�
 _CHANGE = rf"(?:{_COMPARISON.pattern})?(?:{_DIRECTION})了?(?:超过|超|近|约|逾)?"
 _CHANGE_AHEAD, _CHANGE_BEFORE = re.compile(_CHANGE), re.compile(_CHANGE + "$")
 _MAGNITUDE = re.compile(r"[\d零〇一二两三四五六七八九十百千万]|番")
+_CN_FRACTION = re.compile(r"[一二两三四五六七八九十百千]+分之[零〇一二两三四五六七八九十百千]+(?:点[零〇一二三四五六七八九]+)?")  # 百分之二十一点七, 三分之一
 _TIME = re.compile(rf"{_RANGE}\s*个?(?:小时|分钟|工作日|季度|[年月天日周秒])(?!元)")  # not 日元
 _NO_QUANTITY = re.compile(r"[\d.,]+|(?:[\d.,]+|[零〇一二两三四五六七八九十百千]+)[强大]")  # 96178; 500强, 5大 (not 6大类)
 _PERCENT_TAIL = re.compile(r"[%‰][^\d%‰]+$")
@@ -342,6 +343,15 @@ def _balance(folded: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+def _whole_fractions(folded: str, start: int, end: int) -> tuple[int, int]:
+    """`start`, `end` moved out to the edges of a fraction in Chinese numerals that they cut, as the
+    model often cuts them (增长百分之十 | 八, 三分 | 之一, 百分之 | 二十一点一)."""
+    for m in _CN_FRACTION.finditer(folded, max(0, start - 12), min(len(folded), end + 12)):
+        if m.start() < end and start < m.end():  # the fraction and the span overlap
+            start, end = min(start, m.start()), max(end, m.end())
+    return start, end
+
+
 def _counted_over(folded: str, ents: Sequence[Entity], i: int, start: int, end: int) -> bool:
     """Whether the METRIC `ents[i]` (now `start`..`end`) takes in the count right before it: 14类 |
     场所总覆盖率 | 98.4%, 89个 | 开发区…比重 | 达 | 78%. Only a count of things (个, 种, 类…) touching a
@@ -404,6 +414,7 @@ def _apply(folded: str, ents: Sequence[Entity], i: int) -> tuple[int, int, str] 
     if label in _NUMBERS:
         if folded.endswith("百分", start, end) and folded.startswith("点", end):  # 4.6个百分 | 点
             end += 1
+        start, end = _whole_fractions(folded, start, end)
         if (percent := _PERCENT_TAIL.search(folded, start, end)) and percent.start() > start:
             end = percent.start() + 1  # 70% | 村卫生室: nothing but a range follows a percent sign in a number
     if label in _NUMBERS and (time := _TIME.match(folded, start)):

@@ -10,12 +10,15 @@ that the rule is about, and what the rules made of it (nothing: dropped). One ch
 - `shares`: a METRIC cut at 占 (产业投资占 | 全部投资比重达52.1% → 产业投资占全部投资比重;
   农户只占 | 10% → 农户), or touching a count before a rate (89个 | 开发区…占全省比重 → one METRIC);
 - `people`: an ORG that is a person or a title (江泽民主席, 国务院总理, 胡锦涛 | 同志), dropped;
+- `fractions`: an AMOUNT or GROWTH_RATE that cuts a fraction in Chinese numerals, as older
+  reports write them (增长百分之十 | 八 → 增长百分之十八; 三分 | 之一 → 三分之一);
 - `generic`: an ORG that names a kind of body, not one body (高校, 科研院所, 各级人民政府), or an
   event (上海世博会, 广交会), dropped.
 
     python scripts/rule_changes_in_corpus.py --check shares --out docs/results/rule-changes-shares.txt
     python scripts/rule_changes_in_corpus.py --check people --out docs/results/rule-changes-people.txt
     python scripts/rule_changes_in_corpus.py --check generic --out docs/results/rule-changes-generic.txt
+    python scripts/rule_changes_in_corpus.py --check fractions --out docs/results/rule-changes-fractions.txt
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from rule_names_in_corpus import ROOT, sentences
 
 from ner.entity import Entity
 from ner.inference import Extractor
-from ner.span_rules import _COUNTED, _EVENT, _GENERIC_ORG, _PERSON, _SHARE_VERB
+from ner.span_rules import _CN_FRACTION, _COUNTED, _EVENT, _GENERIC_ORG, _PERSON, _SHARE_VERB
 from ner.textnorm import normalize_text
 
 
@@ -45,15 +48,25 @@ def generic(folded: str, entities: list[Entity]) -> list[Entity]:
     return [e for e in entities if e.label == "ORG" and (_GENERIC_ORG.fullmatch(folded, e.start, e.end) or _EVENT.search(folded, e.start, e.end))]
 
 
+def cut_fractions(folded: str, entities: list[Entity]) -> list[Entity]:
+    """The numbers that cut a fraction in Chinese numerals (增长百分之十 | 八, 三分 | 之一)."""
+    fractions = [m.span() for m in _CN_FRACTION.finditer(folded)]
+    return [
+        e for e in entities
+        if e.label in ("AMOUNT", "GROWTH_RATE") and any(a < e.end and e.start < b and not e.start <= a < b <= e.end for a, b in fractions)
+    ]
+
+
 def people(folded: str, entities: list[Entity]) -> list[Entity]:
     """The ORGs ending in a person's title or followed by 同志."""
     return [e for e in entities if e.label == "ORG" and (_PERSON.search(folded, e.start, e.end) or folded.startswith("同志", e.end))]
 
 
-CHECKS: dict[str, tuple[re.Pattern, str, Callable]] = {  # sentences where the rule can act, its label, its cases
-    "shares": (re.compile(rf"占|{_COUNTED.pattern}[^,.;:!?、。\s]{{1,24}}?(?:率|比重|比例|占比)"), "METRIC", cut_shares),
-    "generic": (re.compile(f"{_GENERIC_ORG.pattern}|{_EVENT.pattern.removesuffix('$')}"), "ORG", generic),
-    "people": (re.compile(_PERSON.pattern.removesuffix("$") + "|同志"), "ORG", people),
+CHECKS: dict[str, tuple[re.Pattern, tuple[str, ...], Callable]] = {  # sentences where the rule can act, its label, its cases
+    "shares": (re.compile(rf"占|{_COUNTED.pattern}[^,.;:!?、。\s]{{1,24}}?(?:率|比重|比例|占比)"), ("METRIC",), cut_shares),
+    "fractions": (_CN_FRACTION, ("AMOUNT", "GROWTH_RATE"), cut_fractions),
+    "generic": (re.compile(f"{_GENERIC_ORG.pattern}|{_EVENT.pattern.removesuffix('$')}"), ("ORG",), generic),
+    "people": (re.compile(_PERSON.pattern.removesuffix("$") + "|同志"), ("ORG",), people),
 }
 
 
@@ -65,7 +78,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--out", type=Path, help="also write the listing to this file")
     args = parser.parse_args()
-    pattern, label, cases = CHECKS[args.check]
+    pattern, labels, cases = CHECKS[args.check]
     reports = [json.loads(line) for line in args.corpus.read_text(encoding="utf-8").splitlines() if line.strip()]
     found = [(r.get("title", "?"), s) for r in reports for s in sentences(r.get("text", ""), (pattern,))]
     ex = Extractor(args.bundle, threads=args.threads, min_entity_score={})
@@ -78,12 +91,12 @@ def main() -> None:
     for (title, sentence), before, after in zip(found, bare, ruled):
         for e in cases(normalize_text(sentence), before):
             seen += 1
-            now = "、".join(a.text for a in after if a.label == label and a.start < e.end and e.start < a.end) or "(none)"
+            now = "、".join(a.text for a in after if a.label in labels and a.start < e.end and e.start < a.end) or "(none)"
             changed += now != e.text
             lines.append(f"{title} | {e.text} -> {now} | {' '.join(sentence.split())[:60]}")
     lines.append(
         f"check {args.check}: {len(found)} sentences in {len(reports)} reports where the rule can act; "
-        f"the model gave {seen} such {label}s, the rules changed {changed} of them"
+        f"the model gave {seen} such {'/'.join(labels)} entities, the rules changed {changed} of them"
     )
     print("\n".join(lines))
     if args.out:
