@@ -87,6 +87,7 @@ _CHANGE = rf"(?:{_COMPARISON.pattern})?(?:{_DIRECTION})了?(?:超过|超|近|约
 _CHANGE_AHEAD, _CHANGE_BEFORE = re.compile(_CHANGE), re.compile(_CHANGE + "$")
 _MAGNITUDE = re.compile(r"[\d零〇一二两三四五六七八九十百千万]|番")
 _CN_FRACTION = re.compile(r"[一二两三四五六七八九十百千]+分之[零〇一二两三四五六七八九十百千]+(?:点[零〇一二三四五六七八九]+)?")  # 百分之二十一点七, 三分之一
+_NUMERAL = re.compile(r"[\d零〇一二两三四五六七八九十百千万亿半]")
 _TIME = re.compile(rf"{_RANGE}\s*个?(?:小时|分钟|工作日|季度|[年月天日周秒])(?!元)")  # not 日元
 _NO_QUANTITY = re.compile(r"[\d.,]+|(?:[\d.,]+|[零〇一二两三四五六七八九十百千]+)[强大]")  # 96178; 500强, 5大 (not 6大类)
 _PERCENT_TAIL = re.compile(r"[%‰][^\d%‰]+$")
@@ -456,8 +457,8 @@ def _apply(folded: str, ents: Sequence[Entity], i: int) -> tuple[int, int, str] 
     if label == "ORG" and (_GENERIC_ORG.fullmatch(folded, start, end) or _EVENT.search(folded, start, end)):
         return None  # a kind of body, or an event (guidelines: not ORG)
     if label == "AMOUNT":
-        if folded[start - 1 : start] == "第" or _NO_QUANTITY.fullmatch(folded, start, end):
-            return None
+        if folded[start - 1 : start] == "第" or _NO_QUANTITY.fullmatch(folded, start, end) or not _NUMERAL.search(folded, start, end):
+            return None  # 第一批; 96178; 每户, 几项: no number, no quantity
         if per := _PER_UNIT.match(folded, end - (folded[end - 1] == "/")):  # 796元 | /月, or 796元/ | 月
             end = per.end()
     if label in _NUMBERS:

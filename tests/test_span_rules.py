@@ -215,6 +215,9 @@ def rules(text: str, *spans: tuple[str, str]) -> list[tuple[str, str]]:
          [("191家", "AMOUNT"), ("工业企业营业收入", "METRIC"), ("百亿元", "AMOUNT")]),
         ("成立1000万元留才基金", [("1000万元", "AMOUNT"), ("留才基金", "METRIC")], [("1000万元", "AMOUNT"), ("留才基金", "METRIC")]),
         ("，14类场所覆盖率不断提升", [("14类", "AMOUNT"), ("场所覆盖率", "METRIC")], [("14类", "AMOUNT"), ("场所覆盖率", "METRIC")]),
+        # an AMOUNT needs a number: 每户, 几项 are none; 亿元 (a threshold) and 半数 are
+        ("，平均每户一头半，以上几项合计", [("每户", "AMOUNT"), ("一头半", "AMOUNT"), ("几项", "AMOUNT")], [("一头半", "AMOUNT")]),
+        ("，亿元以上项目过半数", [("亿元", "AMOUNT"), ("半数", "AMOUNT")], [("亿元", "AMOUNT"), ("半数", "AMOUNT")]),
         # a fraction in Chinese numerals is whole, however the model cut it
         ("，工业增加值增长百分之十八。", [("增长百分之十", "GROWTH_RATE")], [("增长百分之十八", "GROWTH_RATE")]),
         ("，工业增加值增长百分之二十一点一，", [("增长百分之", "GROWTH_RATE")], [("增长百分之二十一点一", "GROWTH_RATE")]),
