@@ -24,15 +24,13 @@ that the rule is about, and what the rules made of it (nothing: dropped). One ch
 from __future__ import annotations
 
 import argparse
-import json
 import re
 from pathlib import Path
 from typing import Callable
 
-from rule_names_in_corpus import ROOT, sentences
+from rule_names_in_corpus import ROOT, read_reports, sentences, tag_twice
 
 from ner.entity import Entity
-from ner.inference import Extractor
 from ner.span_rules import _CN_FRACTION, _COUNTED, _EVENT, _GENERIC_ORG, _PERSON, _SHARE_VERB
 from ner.textnorm import normalize_text
 
@@ -79,14 +77,9 @@ def main() -> None:
     parser.add_argument("--out", type=Path, help="also write the listing to this file")
     args = parser.parse_args()
     pattern, labels, cases = CHECKS[args.check]
-    reports = [json.loads(line) for line in args.corpus.read_text(encoding="utf-8").splitlines() if line.strip()]
+    reports = read_reports(args.corpus)
     found = [(r.get("title", "?"), s) for r in reports for s in sentences(r.get("text", ""), (pattern,))]
-    ex = Extractor(args.bundle, threads=args.threads, min_entity_score={})
-    texts = [s for _, s in found]
-    ex.tagger.span_rules = False
-    bare = ex.extract_batch(texts)
-    ex.tagger.span_rules = True
-    ruled = ex.extract_batch(texts)
+    bare, ruled = tag_twice(args.bundle, args.threads, [s for _, s in found])
     lines, changed, seen = [], 0, 0
     for (title, sentence), before, after in zip(found, bare, ruled):
         for e in cases(normalize_text(sentence), before):

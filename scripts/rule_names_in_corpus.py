@@ -37,6 +37,19 @@ def sentences(text: str, patterns: tuple[re.Pattern, ...] = (_LISTED, _PUBLISHER
     return list(dict.fromkeys(out))  # two lists in one sentence: the sentence once
 
 
+def read_reports(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def tag_twice(bundle: str, threads: int, texts: list[str]) -> tuple[list, list]:
+    """The entities of each text by the bundle without floors: without the span rules, and with them."""
+    ex = Extractor(bundle, threads=threads, min_entity_score={})
+    ex.tagger.span_rules = False
+    bare = ex.extract_batch(texts)
+    ex.tagger.span_rules = True
+    return bare, ex.extract_batch(texts)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "corpus" / "reports.jsonl")
@@ -44,14 +57,9 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--out", type=Path, help="also write the listing to this file")
     args = parser.parse_args()
-    reports = [json.loads(line) for line in args.corpus.read_text(encoding="utf-8").splitlines() if line.strip()]
+    reports = read_reports(args.corpus)
     found = [(r.get("title", "?"), s) for r in reports for s in sentences(r.get("text", ""))]
-    ex = Extractor(args.bundle, threads=args.threads, min_entity_score={})
-    texts = [s for _, s in found]
-    ex.tagger.span_rules = False
-    bare = ex.extract_batch(texts)
-    ex.tagger.span_rules = True
-    ruled = ex.extract_batch(texts)
+    bare, ruled = tag_twice(args.bundle, args.threads, [s for _, s in found])
     lines, names = [], 0
     for (title, sentence), before, after in zip(found, bare, ruled):
         spans = {(e.start, e.end, e.label) for e in before}
