@@ -444,6 +444,8 @@ def _apply(folded: str, ents: Sequence[Entity], i: int) -> tuple[int, int, str] 
     if label in _NAMES:
         while folded[start - 1 : start] == _MASK:  # *中心卫生院: the masked place name is part of the name
             start -= 1
+        while end - start > 2 and folded[end - 1] in "与和及或":  # 国泰君安与 | 海通证券: no name ends in a conjunction
+            end -= 1
     if label == "PROJECT" and (works := _WORKS_NOUN.match(folded, end)):
         end = works.end()
     if label == "PROJECT" and (event := _WORKS_EVENT.search(folded, start, end)) and event.start() - start >= 2:
