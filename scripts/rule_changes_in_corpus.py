@@ -9,6 +9,7 @@ that the rule is about, and what the rules made of it (nothing: dropped). One ch
 
 - `shares`: a METRIC cut at 占 (产业投资占 | 全部投资比重达52.1% → 产业投资占全部投资比重;
   农户只占 | 10% → 农户), or touching a count before a rate (89个 | 开发区…占全省比重 → one METRIC);
+- `scope`: a METRIC that begins with a word that only says where (我国关税总水平 → 关税总水平);
 - `people`: an ORG that is a person or a title (江泽民主席, 国务院总理, 胡锦涛 | 同志), dropped;
 - `fractions`: an AMOUNT or GROWTH_RATE that cuts a fraction in Chinese numerals, as older
   reports write them (增长百分之十 | 八 → 增长百分之十八; 三分 | 之一 → 三分之一);
@@ -19,6 +20,7 @@ that the rule is about, and what the rules made of it (nothing: dropped). One ch
     python scripts/rule_changes_in_corpus.py --check people --out docs/results/rule-changes-people.txt
     python scripts/rule_changes_in_corpus.py --check generic --out docs/results/rule-changes-generic.txt
     python scripts/rule_changes_in_corpus.py --check fractions --out docs/results/rule-changes-fractions.txt
+    python scripts/rule_changes_in_corpus.py --check scope --out docs/results/rule-changes-scope.txt
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from typing import Callable
 from rule_names_in_corpus import ROOT, read_reports, sentences, tag_twice
 
 from ner.entity import Entity
-from ner.span_rules import _CN_FRACTION, _COUNTED, _EVENT, _GENERIC_ORG, _PERSON, _SHARE_VERB
+from ner.span_rules import _CN_FRACTION, _COUNTED, _EVENT, _GENERIC_ORG, _PERSON, _SCOPE_WORD, _SHARE_VERB
 from ner.textnorm import normalize_text
 
 
@@ -55,14 +57,22 @@ def cut_fractions(folded: str, entities: list[Entity]) -> list[Entity]:
     ]
 
 
+def scoped(folded: str, entities: list[Entity]) -> list[Entity]:
+    """The METRICs that begin with a word that only says where (我国, 本镇, 全省)."""
+    return [e for e in entities if e.label == "METRIC" and _SCOPE.match(folded, e.start, e.end)]
+
+
 def people(folded: str, entities: list[Entity]) -> list[Entity]:
     """The ORGs ending in a person's title or followed by 同志."""
     return [e for e in entities if e.label == "ORG" and (_PERSON.search(folded, e.start, e.end) or folded.startswith("同志", e.end))]
 
 
+_SCOPE = re.compile(_SCOPE_WORD)
+
 CHECKS: dict[str, tuple[re.Pattern, tuple[str, ...], Callable]] = {  # sentences where the rule can act, its label, its cases
     "shares": (re.compile(rf"占|{_COUNTED.pattern}[^,.;:!?、。\s]{{1,24}}?(?:率|比重|比例|占比)"), ("METRIC",), cut_shares),
     "fractions": (_CN_FRACTION, ("AMOUNT", "GROWTH_RATE"), cut_fractions),
+    "scope": (_SCOPE, ("METRIC",), scoped),
     "generic": (re.compile(f"{_GENERIC_ORG.pattern}|{_EVENT.pattern.removesuffix('$')}"), ("ORG",), generic),
     "people": (re.compile(_PERSON.pattern.removesuffix("$") + "|同志"), ("ORG",), people),
 }
