@@ -16,6 +16,11 @@ gold span of the annotated documents (tests/test_span_rules.py checks all of the
   Numbers in words stay (万亿, 千亿 are gold amounts of their own). A change keeps its comparison
   word whole (比 | 上年增长6%).
 - A number ends at its percent sign unless a range goes on (70% | 村卫生室; 5%—5.5%).
+- A level reached is an AMOUNT without its words: a GROWTH_RATE the model gave as 上升为百分之五十二点八
+  or 提升至55% is the AMOUNT 百分之五十二点八, 55%; the words before a level (约, 近, 超, 达, 为, 占…)
+  stay outside an AMOUNT. A fraction in Chinese numerals is whole however the model cut it
+  (增长百分之十 | 八, 三分 | 之一), and an AMOUNT needs a numeral (每户, 几项 are none). No gold
+  GROWTH_RATE holds 为, 至, 到 or 达, and no gold AMOUNT begins with such a word.
 - A rate per something (796元/月, 27微克/立方米) is one AMOUNT, also when the model stopped after
   the / (796元/ | 月), and a magnitude cut inside 个百分点 takes in its 点.
 - No entity begins or ends with punctuation or a space. An entity leaves enclosing quotes and
@@ -27,7 +32,7 @@ gold span of the annotated documents (tests/test_span_rules.py checks all of the
 - An indicator keeps the qualifiers of its name and drops the action verb and the scope word
   before it: 工业增加值 right after 规模以上 (规上, 全社会, 一般公共预算, 外贸自营, 计划; 实际 before
   利用外资) takes it in; 投入资金, 实现地区生产总值, 共募集慈善捐款 lose the verb (not 完成率 or
-  增加值) and 全镇失业率, 各类农户小额贷款, 全年… the scope word, unless less than two characters would
+  增加值) and 全镇失业率, 本镇…, 我国…, 各类农户小额贷款, 全年… the scope word, unless less than two characters would
   remain; the change after it and its adverb (收入增加 | 910元, 收入实际 | 增长, 零售额同比 | 增长) are
   left out. No gold
   METRIC starts right after such a qualifier or with such a verb or scope word, or ends in such an
@@ -56,6 +61,15 @@ gold span of the annotated documents (tests/test_span_rules.py checks all of the
 - A body named in its meeting's name (省委十一届九次全会, 省委经济工作会议) is no ORG: the
   guidelines leave names inside a longer name unmarked. No gold ORG is followed by one.
 - A name that only occurs inside a document title (《中共福建省委关于制定…的建议》) is no entity.
+- People and titles are no ORG (江泽民主席, 政协委员, 国务院总理, 胡锦涛 | 同志), nor are kinds of
+  body (高校, 科研院所, 各级人民政府, 大中型商业银行) or events (上海世博会, 广交会, …峰会, …论坛); the
+  guidelines mark named bodies only. No gold ORG has these forms. No name ends in a conjunction
+  (国泰君安与 | 海通证券).
+- A share is named whole: a METRIC cut at 占 runs through the nearest 比重, 比例, 份额 or 比
+  (产业投资占 | 全部投资比重 → 产业投资占全部投资比重), or else ends before the 占 and its adverbs
+  (船舶海工出口规模占全国1/3 → 船舶海工出口规模). A count of things touching a rate or share
+  with its own value is the set it is taken over (14类 | 场所总覆盖率 → 14类场所总覆盖率), while
+  other names keep their counts (191家 | 工业企业营业收入). No gold METRIC ends in 占.
 - An indicator is marked only when its sentence gives it a value or a change: a METRIC whose
   sentence (up to 。；！？ or a line break) holds no AMOUNT or GROWTH_RATE, at any score, and no
   digit (a value the model may have missed) is not an entity (生产安全事故起数、死亡人数“双下降”).
@@ -87,6 +101,8 @@ _CHANGE = rf"(?:{_COMPARISON.pattern})?(?:{_DIRECTION})了?(?:超过|超|近|约
 _CHANGE_AHEAD, _CHANGE_BEFORE = re.compile(_CHANGE), re.compile(_CHANGE + "$")
 _MAGNITUDE = re.compile(r"[\d零〇一二两三四五六七八九十百千万]|番")
 _CN_FRACTION = re.compile(r"[一二两三四五六七八九十百千]+分之[零〇一二两三四五六七八九十百千]+(?:点[零〇一二三四五六七八九]+)?")  # 百分之二十一点七, 三分之一
+_LEVEL_WORD = re.compile(r"(?:约|近|超过|超|达到|达|逾|共|为|占|到|至)(?=[\d零〇一二两三四五六七八九十百千半])")  # guidelines: outside
+_REACHED = re.compile(rf"(?:{UP_WORDS}|{DOWN_WORDS})了?(?:为|至|到|达到)(?=[\d零〇一二两三四五六七八九十百千半])")  # 上升为 | 百分之…
 _NUMERAL = re.compile(r"[\d零〇一二两三四五六七八九十百千万亿半]")
 _TIME = re.compile(rf"{_RANGE}\s*个?(?:小时|分钟|工作日|季度|[年月天日周秒])(?!元)")  # not 日元
 _NO_QUANTITY = re.compile(r"[\d.,]+|(?:[\d.,]+|[零〇一二两三四五六七八九十百千]+)[强大]")  # 96178; 500强, 5大 (not 6大类)
@@ -463,10 +479,14 @@ def _apply(folded: str, ents: Sequence[Entity], i: int) -> tuple[int, int, str] 
             return None  # 第一批; 96178; 每户, 几项: no number, no quantity
         if per := _PER_UNIT.match(folded, end - (folded[end - 1] == "/")):  # 796元 | /月, or 796元/ | 月
             end = per.end()
+        if (lead := _LEVEL_WORD.match(folded, start, end)) and lead.end() < end:  # 约 | 一亿, 为 | 百分之四十
+            start = lead.end()
     if label in _NUMBERS:
         own = _CHANGE_AHEAD.match(folded, start, end)
         number = own.end() if own else start  # after the span's own change words, if it has them
         if _RELATIVE.fullmatch(folded, number, end):
             if words := _CHANGE_BEFORE.search(folded, max(0, number - _LOOKBEHIND), number):
                 start, label = min(start, words.start()), "GROWTH_RATE"
+    if label == "GROWTH_RATE" and (reached := _REACHED.search(folded, start, end) or _LEVEL_WORD.match(folded, start, end)):
+        start, label = reached.end(), "AMOUNT"  # 上升为 | 百分之五十二点八, 为 | 百分之四十一点五: a level (提升至55% → 55%)
     return start, end, label

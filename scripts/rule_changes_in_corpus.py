@@ -9,6 +9,8 @@ that the rule is about, and what the rules made of it (nothing: dropped). One ch
 
 - `shares`: a METRIC cut at 占 (产业投资占 | 全部投资比重达52.1% → 产业投资占全部投资比重;
   农户只占 | 10% → 农户), or touching a count before a rate (89个 | 开发区…占全省比重 → one METRIC);
+- `levels`: a level reached that the model gave as a change (上升为百分之五十二点八 → the AMOUNT
+  百分之五十二点八), or an AMOUNT that took in the word before it (约一亿平方米 → 一亿平方米);
 - `scope`: a METRIC that begins with a word that only says where (我国关税总水平 → 关税总水平);
 - `people`: an ORG that is a person or a title (江泽民主席, 国务院总理, 胡锦涛 | 同志), dropped;
 - `fractions`: an AMOUNT or GROWTH_RATE that cuts a fraction in Chinese numerals, as older
@@ -21,6 +23,7 @@ that the rule is about, and what the rules made of it (nothing: dropped). One ch
     python scripts/rule_changes_in_corpus.py --check generic --out docs/results/rule-changes-generic.txt
     python scripts/rule_changes_in_corpus.py --check fractions --out docs/results/rule-changes-fractions.txt
     python scripts/rule_changes_in_corpus.py --check scope --out docs/results/rule-changes-scope.txt
+    python scripts/rule_changes_in_corpus.py --check levels --out docs/results/rule-changes-levels.txt
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from typing import Callable
 from rule_names_in_corpus import ROOT, read_reports, sentences, tag_twice
 
 from ner.entity import Entity
-from ner.span_rules import _CN_FRACTION, _COUNTED, _EVENT, _GENERIC_ORG, _PERSON, _SCOPE_WORD, _SHARE_VERB
+from ner.span_rules import _CN_FRACTION, _COUNTED, _EVENT, _GENERIC_ORG, _LEVEL_WORD, _PERSON, _REACHED, _SCOPE_WORD, _SHARE_VERB
 from ner.textnorm import normalize_text
 
 
@@ -57,6 +60,15 @@ def cut_fractions(folded: str, entities: list[Entity]) -> list[Entity]:
     ]
 
 
+def levels(folded: str, entities: list[Entity]) -> list[Entity]:
+    """The GROWTH_RATEs that give a level reached (上升为百分之五十二点八), and the numbers that begin
+    with the word before a level (约一亿平方米, 为百分之四十一点五)."""
+    return [
+        e for e in entities
+        if e.label == "GROWTH_RATE" and _REACHED.search(folded, e.start, e.end) or _LEVEL_WORD.match(folded, e.start, e.end)
+    ]
+
+
 def scoped(folded: str, entities: list[Entity]) -> list[Entity]:
     """The METRICs that begin with a word that only says where (我国, 本镇, 全省)."""
     return [e for e in entities if e.label == "METRIC" and _SCOPE.match(folded, e.start, e.end)]
@@ -72,6 +84,7 @@ _SCOPE = re.compile(_SCOPE_WORD)
 CHECKS: dict[str, tuple[re.Pattern, tuple[str, ...], Callable]] = {  # sentences where the rule can act, its label, its cases
     "shares": (re.compile(rf"占|{_COUNTED.pattern}[^,.;:!?、。\s]{{1,24}}?(?:率|比重|比例|占比)"), ("METRIC",), cut_shares),
     "fractions": (_CN_FRACTION, ("AMOUNT", "GROWTH_RATE"), cut_fractions),
+    "levels": (re.compile(f"{_REACHED.pattern}|{_LEVEL_WORD.pattern}"), ("AMOUNT", "GROWTH_RATE"), levels),
     "scope": (_SCOPE, ("METRIC",), scoped),
     "generic": (re.compile(f"{_GENERIC_ORG.pattern}|{_EVENT.pattern.removesuffix('$')}"), ("ORG",), generic),
     "people": (re.compile(_PERSON.pattern.removesuffix("$") + "|同志"), ("ORG",), people),

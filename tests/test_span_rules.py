@@ -220,6 +220,15 @@ def rules(text: str, *spans: tuple[str, str]) -> list[tuple[str, str]]:
         # an AMOUNT needs a number: 每户, 几项 are none; 亿元 (a threshold) and 半数 are
         ("，平均每户一头半，以上几项合计", [("每户", "AMOUNT"), ("一头半", "AMOUNT"), ("几项", "AMOUNT")], [("一头半", "AMOUNT")]),
         ("，亿元以上项目过半数", [("亿元", "AMOUNT"), ("半数", "AMOUNT")], [("亿元", "AMOUNT"), ("半数", "AMOUNT")]),
+        # the words before a level stay outside it (guidelines: 约, 近, 超, 达, 逾, 共)
+        ("，城镇建成住宅约一亿平方米", [("约一亿平方米", "AMOUNT")], [("一亿平方米", "AMOUNT")]),
+        ("，比重为百分之四十一点五", [("为百分之四十", "AMOUNT")], [("百分之四十一点五", "AMOUNT")]),
+        # a level reached is an AMOUNT, whatever the model called it
+        ("，一九五七年上升为百分之五十二点八。", [("上升为百分之五十二点八", "GROWTH_RATE")], [("百分之五十二点八", "AMOUNT")]),
+        ("，占比提升至55%", [("提升至55%", "GROWTH_RATE")], [("55%", "AMOUNT")]),
+        ("，占比提升至55%", [("55%", "AMOUNT")], [("55%", "AMOUNT")]),
+        ("，一九五二年为百分之四十一点五", [("为百分之四十一点", "GROWTH_RATE")], [("百分之四十一点五", "AMOUNT")]),
+        ("，工业增加值同比增长5%", [("同比增长5%", "GROWTH_RATE")], [("同比增长5%", "GROWTH_RATE")]),
         # a fraction in Chinese numerals is whole, however the model cut it
         ("，工业增加值增长百分之十八。", [("增长百分之十", "GROWTH_RATE")], [("增长百分之十八", "GROWTH_RATE")]),
         ("，工业增加值增长百分之二十一点一，", [("增长百分之", "GROWTH_RATE")], [("增长百分之二十一点一", "GROWTH_RATE")]),
