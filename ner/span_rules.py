@@ -114,18 +114,19 @@ _WORKS_NOUN = re.compile(r"(?:改扩建|提升改造|改造提升|建设|改造|
 _WORKS_EVENT = re.compile(r"(?:建设|施工|进场|开工|竣工|完工|稳产达产|达产|投产|投用)+$")
 # the type word that ends a company's name (夏宝电器, 中梁房产, 恒耀實業): a PROJECT ending in one is its company
 _COMPANY_END = re.compile(r"(?:公司|集团|股份|控股|实业|房产|地产|置业|电器|科技|电子|药业|锁业|银行|证券)$")
-# qualifiers that belong to an indicator's name, and action verbs that do not (guidelines, METRIC)
+# a share and the set a rate is taken over (METRIC); kinds of body, events and people (not ORG)
 _SHARE_VERB = re.compile(r"(?:只|仅|约|已|均|共|就|则|也|都|还|分别|合计)*占$")
 _SHARE_OF = re.compile(r"比|[^,.;:!?、。\s\d]{1,12}?(?:比重|比例|份额)")  # 产业投资占 | 全部投资比重, 制造业增加值占 | 比
 _COUNTED = re.compile(rf"{_NUMBER}[个种类项家所]")  # 14类 | 场所总覆盖率: what a rate is taken over
 _RATIO_NAME = re.compile(r"(?:率|比重|比例|占比)$")
 _GENERIC_ORG = re.compile(  # kinds of body, not named ones (guidelines: 企业, 高校, 村卫生室, 上级党委)
     r"(?:各级?|各类|有关|相关|上级|基层)?(?:大中型|中小型?|大型|国有|地方|农村)?(?:企业|高校|高等院校|科研院所|科研机构|中小学"
-    r"|托儿所|敬老院|养老院|协会|商会|行业协会|(?:行业协会)?商会|银行|商业银行|金融机构|(?:金融)?控股公司|会计师事务所|医院|学校"
+    r"|托儿所|敬老院|养老院|协会|行业协会|(?:行业协会)?商会|银行|商业银行|金融机构|(?:金融)?控股公司|会计师事务所|医院|学校"
     r"|生产队|合作社|村(?:民|居)委员会|村卫生室|党委|政府|人民政府|社会组织)"
 )
 _EVENT = re.compile(r"(?:博览会|博会|贸会|交会|运动会|峰会|论坛|交易会|展览会|洽谈会|推介会|年会)$")  # 上海世博会, 广交会
 _PERSON = re.compile(r"(?:主席|总理|书记|[省市县区镇乡院部厅局]长|委员|人士|代表)$")  # 江泽民主席, 国务院总理, 政协委员
+# qualifiers that belong to an indicator's name, and action verbs that do not (guidelines, METRIC)
 _KEPT_QUALIFIER = re.compile(r"规模以上|规上|全社会|一般公共预算|外贸自营|计划|实际(?=[利使]用外资)")
 _ACTION_VERB = r"共?(?:实现|完成|发放|投入|压减|促成|提出|增加|获得|募集|落实|带动)(?![值率])|共(?=投资)"
 _SCOPE_WORD = r"全年|全(?:省|市|县|区|镇|乡|州|街道|国)|[我本](?:国|省|市|县|区|镇|乡|街道)|中心城区|各类"  # 本镇 | 户籍…参保率
