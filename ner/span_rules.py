@@ -37,6 +37,9 @@ gold span of the annotated documents (tests/test_span_rules.py checks all of the
   left out. No gold
   METRIC starts right after such a qualifier or with such a verb or scope word, or ends in such an
   adverb.
+- Complete indicator names of one kind that the model joined are one METRIC each (全社会用电量、
+  西电东送电量; 生产安全死亡事故起数和死亡人数: every item ends in the same character and in 率, 额,
+  量, 数…). No gold METRIC is such a join.
 - Coordinated items that share an indicator's head are one METRIC with it (制造业、 |
   普惠小微贷款余额; 基本养老保险 | 、 | 基本医疗保险参保率): a METRIC right after a 、 reaches back over
   the items before it, each short, without digits, beginning after punctuation, untagged or
@@ -137,6 +140,7 @@ _CHANGE_VERB = re.compile(  # 城镇居民人均收入增加 | 910元: the chang
 )
 # an item ending so is a complete indicator (or project) name of its own, not one sharing the head after it
 _COMPLETE_ITEM = re.compile(r"(?:率|额|值|量|数|人次|比重|收入|营收|利润|利税|税收|规模|指数|面积|投资|工程|项目)$")
+_PARALLEL = re.compile(r"[、和及]")  # between coordinated items
 _ITEM_REACH = 10  # longest coordinated item taken in before a METRIC's head
 _MASK = "*"  # anonymised reports write a masked place name as *
 _LOOKBEHIND = 16  # characters searched for direction words before a number
@@ -181,7 +185,7 @@ def apply_span_rules(text: str, entities: Sequence[Entity]) -> list[Entity]:
 
 
 def _rules(text: str, folded: str, entities: Sequence[Entity]) -> list[Entity]:
-    ents = _join_pieces(text, folded, sorted(entities, key=lambda e: e.start))
+    ents = _split_parallel(text, folded, _join_pieces(text, folded, sorted(entities, key=lambda e: e.start)))
     # what is no entity at all goes first, so that a METRIC's coordinated items never stop at it; only
     # a METRIC's rules look at the other entities, so the others are decided here, once
     decided = [(e, None if e.label == "METRIC" else _apply(folded, ents, i)) for i, e in enumerate(ents)]
@@ -325,6 +329,27 @@ def _join_pieces(text: str, folded: str, entities: list[Entity]) -> list[Entity]
     return joined
 
 
+def _split_parallel(text: str, folded: str, entities: list[Entity]) -> list[Entity]:
+    """A METRIC that joins complete indicator names of one kind (全社会用电量、西电东送电量;
+    生产安全死亡事故起数和死亡人数: each ends in the same character and is a name by itself) is one
+    METRIC per name, as the guidelines mark them; items that share a head stay one (户籍人口、流动人口排查率)."""
+    out: list[Entity] = []
+    for e in entities:
+        names = _parallel_names(folded, e.start, e.end) if e.label == "METRIC" else None
+        out += [Entity(a, b, e.label, text[a:b], e.score) for a, b in names] if names else [e]
+    return out
+
+
+def _parallel_names(folded: str, start: int, end: int) -> list[tuple[int, int]] | None:
+    """The (start, end) of each item of `start`..`end` when it joins complete indicator names of one
+    kind (each ends in the same character, in 率, 额, 量, 数…), else None."""
+    cuts = [m.start() for m in _PARALLEL.finditer(folded, start, end)]
+    edges = list(zip([start] + [c + 1 for c in cuts], cuts + [end]))
+    if cuts and all(b - a >= 2 and _COMPLETE_ITEM.search(folded, a, b) for a, b in edges) and len({folded[b - 1] for _, b in edges}) == 1:
+        return edges
+    return None
+
+
 def _unmatched(s: str) -> tuple[list[int], list[int]]:
     """Positions in `s` of openers without their closer, and of closers without their opener."""
     opened, lone = [], []
@@ -358,6 +383,22 @@ def _balance(folded: str, start: int, end: int) -> tuple[int, int]:
     elif opened and not lone:  # 杭州湾引水工程（观海卫段 → 杭州湾引水工程（观海卫段）
         k = folded.find(_PAIRS[folded[start + opened[-1]]], end, end + _BRACKET_REACH)
         end = k + 1 if k >= 0 else end
+    return start, end
+
+
+def _clean_edges(folded: str, start: int, end: int) -> tuple[int, int] | None:
+    """`start`, `end` without punctuation at either edge and with brackets and quotes balanced,
+    until nothing changes (a bracket left out may bare punctuation: …:》); None when nothing is left."""
+    seen: set[tuple[int, int]] = set()
+    while (start, end) not in seen:
+        seen.add((start, end))
+        while start < end and folded[end - 1] in _EDGE_PUNCTUATION:
+            end -= 1
+        while start < end and folded[start] in _EDGE_PUNCTUATION:
+            start += 1
+        start, end = _balance(folded, start, end)
+        if start == end:  # nothing but punctuation, or an empty pair of brackets or quotes
+            return None
     return start, end
 
 
@@ -418,17 +459,9 @@ def _apply(folded: str, ents: Sequence[Entity], i: int) -> tuple[int, int, str] 
     """(start, end, label) of `ents[i]` after the rules, or None when it is not an entity."""
     e = ents[i]
     start, end, label = e.start, e.end, e.label
-    for _ in range(3):  # a bracket left out may bare punctuation (…:》): until nothing changes
-        before = start, end
-        while start < end and folded[end - 1] in _EDGE_PUNCTUATION:
-            end -= 1
-        while start < end and folded[start] in _EDGE_PUNCTUATION:
-            start += 1
-        start, end = _balance(folded, start, end)
-        if start == end:  # nothing but punctuation, or an empty pair of brackets or quotes
-            return None
-        if (start, end) == before:
-            break
+    if (edges := _clean_edges(folded, start, end)) is None:
+        return None
+    start, end = edges
     if label in _NUMBERS:
         if folded.endswith("百分", start, end) and folded.startswith("点", end):  # 4.6个百分 | 点
             end += 1
@@ -450,12 +483,17 @@ def _apply(folded: str, ents: Sequence[Entity], i: int) -> tuple[int, int, str] 
                 start = qualifier.start()
         if (words := _NOT_OF_NAME.match(folded, start, end)) and end - words.end() >= 2:
             start = words.end()
+        if (share := _SHARE_VERB.search(folded, start, end)) and share.start() - start >= 2:  # no gold name ends in 占
+            if whole := _SHARE_OF.match(folded, end):
+                end = whole.end()
+            elif (edges := _clean_edges(folded, start, share.start())) is None:  # X, | 占: the comma goes too
+                return None
+            else:
+                start, end = edges
         if (verb := _CHANGE_VERB.search(folded, start, end)) and verb.start() - start >= 2:
             end = verb.start()
         if (adverb := _CHANGE_ADVERB.search(folded, start, end)) and adverb.start() - start >= 2:
             end = adverb.start()
-        if (share := _SHARE_VERB.search(folded, start, end)) and share.start() - start >= 2:  # no gold name ends in 占
-            end = whole.end() if (whole := _SHARE_OF.match(folded, end)) else share.start()
         if i and _counted_over(folded, ents, i, start, end):
             start = ents[i - 1].start
     if label in _NAMES:
@@ -475,19 +513,19 @@ def _apply(folded: str, ents: Sequence[Entity], i: int) -> tuple[int, int, str] 
         return None  # people, not organizations: 江泽民主席, 全国政协委员, 胡锦涛 | 同志
     if label == "ORG" and (_GENERIC_ORG.fullmatch(folded, start, end) or _EVENT.search(folded, start, end)):
         return None  # a kind of body, or an event (guidelines: not ORG)
+    if label == "GROWTH_RATE" and (reached := _REACHED.search(folded, start, end) or _LEVEL_WORD.match(folded, start, end)):
+        start, label = reached.end(), "AMOUNT"  # 上升为 | 百分之五十二点八, 为 | 百分之四十一点五: a level (提升至55% → 55%)
     if label == "AMOUNT":
+        if (lead := _LEVEL_WORD.match(folded, start, end)) and lead.end() < end:  # 约 | 一亿, 为 | 百分之四十
+            start = lead.end()
         if folded[start - 1 : start] == "第" or _NO_QUANTITY.fullmatch(folded, start, end) or not _NUMERAL.search(folded, start, end):
             return None  # 第一批; 96178; 每户, 几项: no number, no quantity
         if per := _PER_UNIT.match(folded, end - (folded[end - 1] == "/")):  # 796元 | /月, or 796元/ | 月
             end = per.end()
-        if (lead := _LEVEL_WORD.match(folded, start, end)) and lead.end() < end:  # 约 | 一亿, 为 | 百分之四十
-            start = lead.end()
     if label in _NUMBERS:
         own = _CHANGE_AHEAD.match(folded, start, end)
         number = own.end() if own else start  # after the span's own change words, if it has them
         if _RELATIVE.fullmatch(folded, number, end):
             if words := _CHANGE_BEFORE.search(folded, max(0, number - _LOOKBEHIND), number):
                 start, label = min(start, words.start()), "GROWTH_RATE"
-    if label == "GROWTH_RATE" and (reached := _REACHED.search(folded, start, end) or _LEVEL_WORD.match(folded, start, end)):
-        start, label = reached.end(), "AMOUNT"  # 上升为 | 百分之五十二点八, 为 | 百分之四十一点五: a level (提升至55% → 55%)
     return start, end, label

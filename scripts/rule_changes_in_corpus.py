@@ -12,6 +12,8 @@ that the rule is about, and what the rules made of it (nothing: dropped). One ch
 - `levels`: a level reached that the model gave as a change (上升为百分之五十二点八 → the AMOUNT
   百分之五十二点八), or an AMOUNT that took in the word before it (约一亿平方米 → 一亿平方米);
 - `scope`: a METRIC that begins with a word that only says where (我国关税总水平 → 关税总水平);
+- `parallel`: a METRIC that joins complete names of one kind (全社会用电量、西电东送电量 → two
+  METRICs);
 - `people`: an ORG that is a person or a title (江泽民主席, 国务院总理, 胡锦涛 | 同志), dropped;
 - `fractions`: an AMOUNT or GROWTH_RATE that cuts a fraction in Chinese numerals, as older
   reports write them (增长百分之十 | 八 → 增长百分之十八; 三分 | 之一 → 三分之一);
@@ -24,6 +26,7 @@ that the rule is about, and what the rules made of it (nothing: dropped). One ch
     python scripts/rule_changes_in_corpus.py --check fractions --out docs/results/rule-changes-fractions.txt
     python scripts/rule_changes_in_corpus.py --check scope --out docs/results/rule-changes-scope.txt
     python scripts/rule_changes_in_corpus.py --check levels --out docs/results/rule-changes-levels.txt
+    python scripts/rule_changes_in_corpus.py --check parallel --out docs/results/rule-changes-parallel.txt
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ from typing import Callable
 from rule_names_in_corpus import ROOT, read_reports, sentences, tag_twice
 
 from ner.entity import Entity
-from ner.span_rules import _CN_FRACTION, _COUNTED, _EVENT, _GENERIC_ORG, _LEVEL_WORD, _PERSON, _REACHED, _SCOPE_WORD, _SHARE_VERB
+from ner.span_rules import _CN_FRACTION, _COMPLETE_ITEM, _COUNTED, _EVENT, _GENERIC_ORG, _LEVEL_WORD, _PARALLEL, _PERSON, _REACHED, _parallel_names, _SCOPE_WORD, _SHARE_VERB
 from ner.textnorm import normalize_text
 
 
@@ -74,6 +77,11 @@ def scoped(folded: str, entities: list[Entity]) -> list[Entity]:
     return [e for e in entities if e.label == "METRIC" and _SCOPE.match(folded, e.start, e.end)]
 
 
+def joined(folded: str, entities: list[Entity]) -> list[Entity]:
+    """The METRICs that join complete names of one kind (全社会用电量、西电东送电量)."""
+    return [e for e in entities if e.label == "METRIC" and _parallel_names(folded, e.start, e.end)]
+
+
 def people(folded: str, entities: list[Entity]) -> list[Entity]:
     """The ORGs ending in a person's title or followed by 同志."""
     return [e for e in entities if e.label == "ORG" and (_PERSON.search(folded, e.start, e.end) or folded.startswith("同志", e.end))]
@@ -87,6 +95,7 @@ CHECKS: dict[str, tuple[re.Pattern, tuple[str, ...], Callable]] = {  # sentences
     "levels": (re.compile(f"{_REACHED.pattern}|{_LEVEL_WORD.pattern}"), ("AMOUNT", "GROWTH_RATE"), levels),
     "scope": (_SCOPE, ("METRIC",), scoped),
     "generic": (re.compile(f"{_GENERIC_ORG.pattern}|{_EVENT.pattern.removesuffix('$')}"), ("ORG",), generic),
+    "parallel": (re.compile(_COMPLETE_ITEM.pattern.removesuffix("$") + _PARALLEL.pattern), ("METRIC",), joined),
     "people": (re.compile(_PERSON.pattern.removesuffix("$") + "|同志"), ("ORG",), people),
 }
 
@@ -107,7 +116,7 @@ def main() -> None:
     for (title, sentence), before, after in zip(found, bare, ruled):
         for e in cases(normalize_text(sentence), before):
             seen += 1
-            now = "、".join(a.text for a in after if a.label in labels and a.start < e.end and e.start < a.end) or "(none)"
+            now = " + ".join(a.text for a in after if a.label in labels and a.start < e.end and e.start < a.end) or "(none)"
             changed += now != e.text
             lines.append(f"{title} | {e.text} -> {now} | {' '.join(sentence.split())[:60]}")
     lines.append(
