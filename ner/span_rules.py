@@ -104,8 +104,9 @@ _CHANGE = rf"(?:{_COMPARISON.pattern})?(?:{_DIRECTION})了?(?:超过|超|近|约
 _CHANGE_AHEAD, _CHANGE_BEFORE = re.compile(_CHANGE), re.compile(_CHANGE + "$")
 _MAGNITUDE = re.compile(r"[\d零〇一二两三四五六七八九十百千万]|番")
 _CN_FRACTION = re.compile(r"[一二两三四五六七八九十百千]+分之[零〇一二两三四五六七八九十百千]+(?:点[零〇一二三四五六七八九]+)?")  # 百分之二十一点七, 三分之一
-_LEVEL_WORD = re.compile(r"(?:约|近|超过|超|达到|达|逾|共|为|占|到|至)(?=[\d零〇一二两三四五六七八九十百千半])")  # guidelines: outside
-_REACHED = re.compile(rf"(?:{UP_WORDS}|{DOWN_WORDS})了?(?:为|至|到|达到)(?=[\d零〇一二两三四五六七八九十百千半])")  # 上升为 | 百分之…
+_FIRST_DIGIT = r"(?=[\d零〇一二两三四五六七八九十百千半])"  # where a number begins
+_LEVEL_WORD = re.compile(rf"(?:约|近|超过|超|达到|达|逾|共|为|占|到|至){_FIRST_DIGIT}")  # guidelines: outside
+_REACHED = re.compile(rf"(?:{UP_WORDS}|{DOWN_WORDS})了?(?:为|至|到|达到){_FIRST_DIGIT}")  # 上升为 | 百分之…
 _NUMERAL = re.compile(r"[\d零〇一二两三四五六七八九十百千万亿半]")
 _TIME = re.compile(rf"{_RANGE}\s*个?(?:小时|分钟|工作日|季度|[年月天日周秒])(?!元)")  # not 日元
 _NO_QUANTITY = re.compile(r"[\d.,]+|(?:[\d.,]+|[零〇一二两三四五六七八九十百千]+)[强大]")  # 96178; 500强, 5大 (not 6大类)
@@ -402,6 +403,18 @@ def _clean_edges(folded: str, start: int, end: int) -> tuple[int, int] | None:
     return start, end
 
 
+def is_person(folded: str, start: int, end: int) -> bool:
+    """Whether folded[start:end] is a person or a title, not an organization: 江泽民主席, 全国政协委员,
+    胡锦涛 | 同志."""
+    return _PERSON.search(folded, start, end) is not None or folded.startswith("同志", end)
+
+
+def is_kind_or_event(folded: str, start: int, end: int) -> bool:
+    """Whether folded[start:end] names a kind of body (高校, 各级人民政府) or an event (上海世博会), not
+    one organization."""
+    return _GENERIC_ORG.fullmatch(folded, start, end) is not None or _EVENT.search(folded, start, end) is not None
+
+
 def _whole_fractions(folded: str, start: int, end: int) -> tuple[int, int]:
     """`start`, `end` moved out to the edges of a fraction in Chinese numerals that they cut, as the
     model often cuts them (增长百分之十 | 八, 三分 | 之一, 百分之 | 二十一点一)."""
@@ -509,10 +522,8 @@ def _apply(folded: str, ents: Sequence[Entity], i: int) -> tuple[int, int, str] 
         label = "ORG"
     if label == "ORG" and _MEETING.match(folded, end):
         return None  # 省委 | 十一届九次全会: a body named in its meeting's name
-    if label == "ORG" and (_PERSON.search(folded, start, end) or folded.startswith("同志", end)):
-        return None  # people, not organizations: 江泽民主席, 全国政协委员, 胡锦涛 | 同志
-    if label == "ORG" and (_GENERIC_ORG.fullmatch(folded, start, end) or _EVENT.search(folded, start, end)):
-        return None  # a kind of body, or an event (guidelines: not ORG)
+    if label == "ORG" and (is_person(folded, start, end) or is_kind_or_event(folded, start, end)):
+        return None  # people, kinds of body and events are no organizations (guidelines)
     if label == "GROWTH_RATE" and (reached := _REACHED.search(folded, start, end) or _LEVEL_WORD.match(folded, start, end)):
         start, label = reached.end(), "AMOUNT"  # 上升为 | 百分之五十二点八, 为 | 百分之四十一点五: a level (提升至55% → 55%)
     if label == "AMOUNT":

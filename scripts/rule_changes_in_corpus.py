@@ -39,7 +39,22 @@ from typing import Callable
 from rule_names_in_corpus import ROOT, read_reports, sentences, tag_twice
 
 from ner.entity import Entity
-from ner.span_rules import _CN_FRACTION, _COMPLETE_ITEM, _COUNTED, _EVENT, _GENERIC_ORG, _LEVEL_WORD, _PARALLEL, _PERSON, _REACHED, _parallel_names, _SCOPE_WORD, _SHARE_VERB
+from ner.span_rules import (
+    _CN_FRACTION,
+    _COMPLETE_ITEM,
+    _COUNTED,
+    _EVENT,
+    _GENERIC_ORG,
+    _LEVEL_WORD,
+    _PARALLEL,
+    _PERSON,
+    _REACHED,
+    _SCOPE_WORD,
+    _SHARE_VERB,
+    _parallel_names,
+    is_kind_or_event,
+    is_person,
+)
 from ner.textnorm import normalize_text
 
 
@@ -51,7 +66,7 @@ def cut_shares(folded: str, entities: list[Entity]) -> list[Entity]:
 
 def generic(folded: str, entities: list[Entity]) -> list[Entity]:
     """The ORGs that name a kind of body (高校, 各级人民政府) or an event (上海世博会)."""
-    return [e for e in entities if e.label == "ORG" and (_GENERIC_ORG.fullmatch(folded, e.start, e.end) or _EVENT.search(folded, e.start, e.end))]
+    return [e for e in entities if e.label == "ORG" and is_kind_or_event(folded, e.start, e.end)]
 
 
 def cut_fractions(folded: str, entities: list[Entity]) -> list[Entity]:
@@ -84,7 +99,7 @@ def joined(folded: str, entities: list[Entity]) -> list[Entity]:
 
 def people(folded: str, entities: list[Entity]) -> list[Entity]:
     """The ORGs ending in a person's title or followed by 同志."""
-    return [e for e in entities if e.label == "ORG" and (_PERSON.search(folded, e.start, e.end) or folded.startswith("同志", e.end))]
+    return [e for e in entities if e.label == "ORG" and is_person(folded, e.start, e.end)]
 
 
 _SCOPE = re.compile(_SCOPE_WORD)
