@@ -22,8 +22,11 @@ import argparse
 import json
 import math
 from pathlib import Path
+from typing import Callable
 
 import torch
+
+from tune_score_floors import GRID
 
 from ner.crossval import read_folds
 from ner.entity import Document, Entity, Span
@@ -34,7 +37,6 @@ from ner.textnorm import normalize_text
 
 STACKED = ("PROJECT", "ORG")
 THRESHOLDS = [round(0.2 + 0.05 * i, 2) for i in range(13)]  # 0.2 … 0.8
-FLOORS = [0.0, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 0.97, 0.99]  # tune_score_floors' grid
 L2 = 1.0  # weight decay of the logistic regression, per candidate
 
 
@@ -133,10 +135,19 @@ def pick_floor(rows_by_doc: dict, docs_by_id: dict, train: list[str], label: str
     """The score floor with the best mean `label` F1 over `train` (as tune_score_floors picks it); ties: the lowest."""
 
     def mean_f1(t: float) -> float:
-        seen = [f for d in train if (f := label_f1(docs_by_id[d], floored([r for r in rows_by_doc[d] if r["label"] == label], t), label)) is not None]
-        return sum(seen) / len(seen) if seen else 0.0
+        return mean_label_f1(docs_by_id, train, label, lambda d: floored(label_rows(rows_by_doc, d, label), t))
 
-    return max(FLOORS, key=lambda t: (round(mean_f1(t), 9), -t))
+    return max(GRID, key=lambda t: (round(mean_f1(t), 9), -t))
+
+
+def label_rows(rows_by_doc: dict, doc_id: str, label: str) -> list[dict]:
+    return [r for r in rows_by_doc[doc_id] if r["label"] == label]
+
+
+def mean_label_f1(docs_by_id: dict, docs: list[str], label: str, predicted: Callable[[str], set]) -> float:
+    """The mean `label` F1 over `docs` of what `predicted` gives each, skipping documents where it says nothing."""
+    seen = [f for d in docs if (f := label_f1(docs_by_id[d], predicted(d), label)) is not None]
+    return sum(seen) / len(seen) if seen else 0.0
 
 
 def label_f1(doc: Document, predicted: set, label: str) -> float | None:
@@ -153,8 +164,7 @@ def pick_threshold(rows_by_doc: dict, docs_by_id: dict, train: list[str], label:
     inner = {d: fit(rows_by_doc, [o for o in train if o != d], label) for d in train}
 
     def mean_f1(t: float) -> float:
-        seen = [f for d in train if (f := label_f1(docs_by_id[d], chosen([r for r in rows_by_doc[d] if r["label"] == label], inner[d], t), label)) is not None]
-        return sum(seen) / len(seen) if seen else 0.0
+        return mean_label_f1(docs_by_id, train, label, lambda d: chosen(label_rows(rows_by_doc, d, label), inner[d], t))
 
     return max(THRESHOLDS, key=lambda t: (round(mean_f1(t), 9), t))
 
@@ -178,7 +188,7 @@ def main() -> None:
         floors_nested = set(stacked)
         thresholds, floors = {}, {}
         for label in STACKED:
-            rows = [r for r in rows_by_doc[held] if r["label"] == label]
+            rows = label_rows(rows_by_doc, held, label)
             thresholds[label] = pick_threshold(rows_by_doc, docs_by_id, train, label)
             stacked |= chosen(rows, fit(rows_by_doc, train, label), thresholds[label])
             floors[label] = pick_floor(rows_by_doc, docs_by_id, train, label)
