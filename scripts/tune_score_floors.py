@@ -14,8 +14,10 @@ reports a nested estimate: each fold is scored with the floors picked on the oth
 With `--journal`, the held-out entities and scores are the candidates a `ner cv` run recorded
 (tagged with that run's decoding), so the fold models need not be kept.
 
-Then, with those floors, the floor of a METRIC right before its value (`valued_metric_score`: nothing
-or a linking verb such as 达 between them) is picked the same way, all folds and nested.
+METRIC's floor is picked together with the lower floor of a METRIC right before its value
+(`valued_metric_score`: nothing or a linking verb such as 达 between them), on a grid of pairs, as
+the two trade against each other: a high floor for bare indicator names is only worth it when the
+ones followed by their value are kept from a lower one.
 
 Put the floors picked on all folds in the config (`min_entity_score:`, `valued_metric_score:`); `ner
 cv` then re-scores the saved fold models with them (they are not a training setting).
@@ -40,6 +42,8 @@ from ner.span_rules import before_their_values
 from ner.tagger import passes_floor
 
 GRID = (0.0, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 0.97, 0.99)
+# (METRIC floor, valued-METRIC floor): the valued floor is below the other, or 1.0 for no exception
+METRIC_PAIRS = tuple((t, v) for t in GRID for v in (*(g for g in GRID if g < t), 1.0))
 
 
 def main() -> None:
@@ -63,28 +67,28 @@ def main() -> None:
     docs = sorted(held_out)
     # labels are scored apart, so one floor for all labels gives every label's F1 at that floor
     by_floor = {t: {d: _score(held_out, d, dict.fromkeys(LABELS, t)) for d in docs} for t in GRID}
-    everywhere = {label: _pick(by_floor, label, docs) for label in LABELS}
-    nested_floors = {d: {label: _pick(by_floor, label, [x for x in docs if x != d]) for label in LABELS} for d in docs}
-    valued = _pick_valued(held_out, docs, everywhere)
-    nested_valued = {d: _pick_valued(held_out, [x for x in docs if x != d], nested_floors[d]) for d in docs}
+    by_pair = {(t, v): {d: _score(held_out, d, {"METRIC": t}, v) for d in docs} for t, v in METRIC_PAIRS}
+
+    def pick(on: list[str]) -> tuple[dict, float]:
+        """Per-label floors and the valued-METRIC floor picked on the folds `on`."""
+        metric, valued = _pick_metric(by_pair, on)
+        return {label: metric if label == "METRIC" else _pick(by_floor, label, on) for label in LABELS}, valued
+
+    everywhere, valued = pick(docs)
+    nested = {d: pick([x for x in docs if x != d]) for d in docs}
     result = {
         "grid": GRID,
         "floors": everywhere,
-        "without floors": summarize({d: by_floor[0.0][d] for d in docs}),
-        "floors picked on all folds": summarize({d: _score(held_out, d, everywhere) for d in docs}),
-        "nested: each fold with floors picked on the others": summarize({d: _score(held_out, d, nested_floors[d]) for d in docs}),
-        "nested floors": nested_floors,
         "valued_metric_score": valued,
-        "with the valued-METRIC floor picked on all folds": summarize({d: _score(held_out, d, everywhere, valued) for d in docs}),
-        "nested: both picked on the other folds": summarize({d: _score(held_out, d, nested_floors[d], nested_valued[d]) for d in docs}),
-        "nested valued_metric_score": nested_valued,
+        "without floors": summarize({d: by_floor[0.0][d] for d in docs}),
+        "floors picked on all folds": summarize({d: _score(held_out, d, everywhere, valued) for d in docs}),
+        "nested: each fold with floors picked on the others": summarize({d: _score(held_out, d, *nested[d]) for d in docs}),
+        "nested floors": {d: floors for d, (floors, _) in nested.items()},
+        "nested valued_metric_score": {d: v for d, (_, v) in nested.items()},
     }
     print(f"\nfloors picked on all {len(docs)} folds: " + ", ".join(f"{k} {v}" for k, v in everywhere.items()))
     print(f"valued_metric_score picked on all {len(docs)} folds: {valued}")
-    rows = (
-        "without floors", "floors picked on all folds", "nested: each fold with floors picked on the others",
-        "with the valued-METRIC floor picked on all folds", "nested: both picked on the other folds",
-    )
+    rows = ("without floors", "floors picked on all folds", "nested: each fold with floors picked on the others")
     print(summary_table({name: result[name] for name in rows}, "mean per-fold exact-span F1", width=52))
     if args.out:
         args.out.write_text(json.dumps(result, indent=2))
@@ -150,14 +154,14 @@ def _score(held_out: dict, doc: str, floors: dict, valued_metric_score: float = 
     return span_scores([(doc, s) for s in gold], kept)
 
 
-def _pick_valued(held_out: dict, docs: list[str], floors: dict) -> float:
-    """The valued-METRIC floor, at most the METRIC floor, with the best mean METRIC F1 over `docs`
-    under `floors`; ties: the highest (the fewest exceptions)."""
+def _pick_metric(by_pair: dict, docs: list[str]) -> tuple[float, float]:
+    """The METRIC floor and valued-METRIC floor with the best mean METRIC F1 over `docs`; ties: the
+    lowest METRIC floor, then the highest valued floor (the fewest exceptions)."""
 
-    def mean_f1(t: float) -> float:
-        return summarize({d: _score(held_out, d, floors, t) for d in docs})["mean_per_label_f1"]["METRIC"]
+    def mean_f1(pair: tuple[float, float]) -> float:
+        return summarize({d: by_pair[pair][d] for d in docs})["mean_per_label_f1"]["METRIC"]
 
-    return max((t for t in GRID if t < floors.get("METRIC", 0.0)), key=lambda t: (round(mean_f1(t), 9), t), default=1.0)
+    return max(METRIC_PAIRS, key=lambda p: (round(mean_f1(p), 9), -p[0], p[1]))
 
 
 def _pick(by_floor: dict, label: str, docs: list[str]) -> float:

@@ -37,8 +37,28 @@ def test_the_lowest_floor_that_drops_the_unsure_mistakes_is_picked(load_script):
     # so does a METRIC right before its value, from the valued-METRIC floor on
     assert tune._score(held_out, "a", {"METRIC": 0.99}, 0.55)["METRIC"]["f1"] == 1.0
     assert tune._score(held_out, "a", {"METRIC": 0.99}, 0.6)["METRIC"]["f1"] == 0.0
-    assert tune._pick_valued(held_out, docs, {"METRIC": 0.99}) == 0.55  # the highest that keeps it
-    assert tune._pick_valued(held_out, docs, {"METRIC": 0.0}) == 1.0  # no METRIC floor: no exception
+    by_pair = {pair: {d: tune._score(held_out, d, {"METRIC": pair[0]}, pair[1]) for d in docs} for pair in tune.METRIC_PAIRS}
+    assert tune._pick_metric(by_pair, docs) == (0.0, 1.0)  # nothing to drop: no floor, no exception
+
+
+def test_the_metric_floor_and_the_valued_metric_floor_are_picked_together(load_script):
+    tune = load_script("tune_score_floors")
+    # a right METRIC before its value at 0.60, a wrong bare one at 0.90, a right bare one at 0.97:
+    # alone, the best METRIC floor is none (F1 0.8); only a floor of 0.95 with an exception from 0.60 gets all right
+    held_out = {
+        doc: (
+            [Span(0, 2, "METRIC"), Span(10, 12, "METRIC")],
+            [(Span(0, 2, "METRIC"), 0.60, False, True), (Span(5, 7, "METRIC"), 0.90, False, False),
+             (Span(10, 12, "METRIC"), 0.97, False, False)],
+        )
+        for doc in ("a", "b")
+    }
+    docs = sorted(held_out)
+    by_floor = {t: {d: tune._score(held_out, d, dict.fromkeys(LABELS, t)) for d in docs} for t in tune.GRID}
+    assert tune._pick(by_floor, "METRIC", docs) == 0.0 and by_floor[0.0]["a"]["METRIC"]["f1"] == 0.8
+    by_pair = {pair: {d: tune._score(held_out, d, {"METRIC": pair[0]}, pair[1]) for d in docs} for pair in tune.METRIC_PAIRS}
+    assert tune._pick_metric(by_pair, docs) == (0.95, 0.6)  # ties: the lowest floor, the highest exception
+    assert by_pair[0.95, 0.6]["a"]["METRIC"]["f1"] == 1.0
 
 
 def test_floors_are_picked_from_a_journal_without_the_fold_models(load_script, tmp_path):
