@@ -102,7 +102,7 @@ class Extractor:
         return self.extract_batch([text])[0]
 
     def extract_batch(self, texts: Sequence[str], batch_size: int | None = None) -> list[list[Entity]]:
-        """Entities of many texts; windows of all texts are batched together by length."""
+        """Entities of many texts, each as `extract` gives it (windows are batched text by text)."""
         if isinstance(texts, str):
             raise TypeError("extract_batch takes a list of texts; use extract(text) for one")
         for i, text in enumerate(texts):

@@ -2,8 +2,9 @@
 
 The model is only a function from padded id batches to logits, so the same path serves the
 PyTorch model during evaluation and the ONNX Runtime session in production. Texts are cut into
-overlapping windows; windows of all texts are sorted by length and batched (little padding);
-each token takes its prediction from the window in which it sits farthest from an edge, so an
+overlapping windows, batched text by text: int8 models quantize activations with one scale per
+batch, so windows of other texts in a batch would move a text's scores and sometimes its entities
+(8 of 2,431 on the gold documents with the shipped model); each token takes its prediction from the window in which it sits farthest from an edge, so an
 entity that crosses a window boundary comes out once and whole.
 """
 
@@ -70,16 +71,14 @@ class WindowedTagger:
         """Each text's tokens and their (tokens × tags) probabilities, merged over windows."""
         batch_size = max(1, int(batch_size or self.batch_size))
         encs = encode_texts(self.tokenizer, texts)
-        jobs = []  # (text index, a, b)
+        batches = []  # of (text index, a, b), one text each: a text's entities never depend on its neighbours
         for t, (text, enc) in enumerate(zip(texts, encs)):
-            for a, b in plan_windows(text, enc.offsets, self.max_length - 2, self.overlap):
-                jobs.append((t, a, b))
+            windows = plan_windows(text, enc.offsets, self.max_length - 2, self.overlap)
+            batches += [[(t, a, b) for a, b in windows[k : k + batch_size]] for k in range(0, len(windows), batch_size)]
         probs = [np.zeros((len(e.ids), len(self.tags)), dtype=np.float32) for e in encs]
         best = [np.full(len(e.ids), -1, dtype=np.int64) for e in encs]
-        order = sorted(range(len(jobs)), key=lambda j: jobs[j][2] - jobs[j][1], reverse=True)
         cls, sep, pad = self.tokenizer.cls_token_id, self.tokenizer.sep_token_id, self.tokenizer.pad_token_id
-        for k in range(0, len(order), batch_size):
-            batch = [jobs[j] for j in order[k : k + batch_size]]
+        for batch in batches:
             width = max(b - a for _, a, b in batch) + 2
             ids = np.full((len(batch), width), pad, dtype=np.int64)
             mask = np.zeros((len(batch), width), dtype=np.int64)
