@@ -65,6 +65,8 @@ gold span of the annotated documents (tests/test_span_rules.py checks all of the
   自治区国资委: a level, what the department is for from a closed list, 局/厅/委) are ORGs, as the
   guidelines list them; added where nothing but the model's ORGs inside them lies, not before 长,
   副… (their heads) or inside a title. Every such department in the gold documents is a gold ORG.
+  So is a town's or street's service body (镇/街道/乡 + a few characters + 中心/站/所/队) that begins
+  a clause and is rated or acts (街道专职消防队被评为…, 镇审批服务中心荣获…; not 镇级…).
 - A body named in its meeting's name (省委十一届九次全会, 省委经济工作会议) is no ORG: the
   guidelines leave names inside a longer name unmarked. No gold ORG is followed by one.
 - A name that only occurs inside a document title (《中共福建省委关于制定…的建议》) is no entity.
@@ -167,6 +169,9 @@ _DEPARTMENT_STEMS = (  # what a government department is for, as reports shorten
 _DEPARTMENT = re.compile(  # 省财政厅, 市交通局, 国家发展改革委, 自治区国资委; not its head (厅长) or its parts
     rf"(?:国家|自治区|省|市|县|区|镇|街道)(?:{_DEPARTMENT_STEMS})(?:委员会|局|厅|委)(?![长局厅委副]|主任|党组)"
 )
+_TOWN_BODY = re.compile(  # a town's or street's service body beginning a clause, rated or acting (guidelines: ORG)
+    r"(?:(?<=[,.;:!?。\n])|^)(?:镇|街道|乡)(?!级)[一-龥]{2,8}?(?:中心|站|所|队)(?=被|荣获|获评|获|入选|全年|共|累计|[,.;:])"
+)
 _TITLE = re.compile(r"《[^《》\n]{1,100}》")  # a document's title, as reports quote it
 _MEETING = re.compile(r"[十一二三四五六七八九\d]+届[^,。;\s]{0,12}?全会|经济工作会议|全会")
 _LINK = re.compile(  # what may stand between an indicator and its value: 签约率 | 达 | 97.6%
@@ -191,7 +196,7 @@ def apply_span_rules(text: str, entities: Sequence[Entity]) -> list[Entity]:
     folded = normalize_text(text)  # full-width and traditional forms folded, offsets kept
     out = _rules(text, folded, entities)
     named = _publishers(text, folded, out) + _listed_companies(text, folded, out)  # where nothing else survived
-    named += [d for d in _departments(text, folded, out) if not _overlapping(named, [n.start for n in named], d.start, d.end)]
+    named += [d for d in _public_bodies(text, folded, out) if not _overlapping(named, [n.start for n in named], d.start, d.end)]
     if not named:
         return out
     named.sort(key=lambda e: e.start)
@@ -260,15 +265,17 @@ def _publishers(text: str, folded: str, entities: list[Entity]) -> list[Entity]:
     ]
 
 
-def _departments(text: str, folded: str, entities: list[Entity]) -> list[Entity]:
-    """Government departments (省财政厅, 市交通局, 市自规局, 国家发展改革委): ORGs by the guidelines,
-    which a town's report names once or twice, too rarely for the model to learn each. Added where
-    nothing lies but the model's own ORGs inside them (市教育 | 局, or the whole name below its floor),
-    which they replace. The rule is sure of them: score 1."""
+def _public_bodies(text: str, folded: str, entities: list[Entity]) -> list[Entity]:
+    """Government departments (省财政厅, 市交通局, 市自规局, 国家发展改革委) and a town's service bodies
+    that begin a clause and are rated or act (街道专职消防队被评为…, 镇审批服务中心荣获…): ORGs by the
+    guidelines, which a town's report names once or twice, too rarely for the model to learn each.
+    Added where nothing lies but the model's own ORGs inside them (市教育 | 局, or the whole name
+    below its floor), which they replace. The rule is sure of them: score 1."""
     starts = [e.start for e in entities]
     return [
         Entity(m.start(), m.end(), "ORG", text[m.start() : m.end()], 1.0)
-        for m in _DEPARTMENT.finditer(folded)
+        for pattern in (_DEPARTMENT, _TOWN_BODY)
+        for m in pattern.finditer(folded)
         if all(
             e.label == "ORG" and e.score < 1 and m.start() <= e.start and e.end <= m.end()
             for e in _overlapping(entities, starts, m.start(), m.end())

@@ -320,6 +320,16 @@ def test_government_departments_are_orgs():
     assert rules("，财政局、教育局等部门") == []  # no level: which one is not said
 
 
+def test_a_town_body_that_begins_a_clause_and_is_rated_or_acts_is_an_org():
+    assert rules("，街道專職消防隊被評為2022年度先進") == [("街道專職消防隊", "ORG")]
+    assert rules("。镇审批服务中心荣获省级示范") == [("镇审批服务中心", "ORG")]
+    assert rules("，街道退役军人服务站，") == [("街道退役军人服务站", "ORG")]
+    # not: a body in the middle of a clause, a level (镇级), one being built or set up
+    assert rules("，充分发挥镇矛调中心作用") == []
+    assert rules("，完成镇级社会工作站规范化建设") == []
+    assert rules("，街道文化服务中心建设") == []
+
+
 def test_empty_input_and_other_labels_pass_through():
     assert apply_span_rules("", []) == []
     text = "公牛集团第4位"
