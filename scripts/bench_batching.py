@@ -57,12 +57,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--bundle", default=str(ROOT / "models" / "default"))
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--out", type=Path, help="also write the results as JSON")
     args = parser.parse_args()
     extractor = Extractor(args.bundle, threads=args.threads)
     tagger, size = extractor.tagger, extractor.tagger.batch_size
-    result = {"bundle": args.bundle, "threads": args.threads, "batch_size": size, "repeat": args.repeat}
+    result = {"bundle": args.bundle, "threads": args.threads, "batch_size": size, "repeats": args.repeats}
     for kind in ("paragraphs", "sentences"):
         texts = units(kind)
         per_text = []
@@ -73,7 +73,7 @@ def main() -> None:
         mixed_batches = [mixed[k : k + size] for k in range(0, len(mixed), size)]
         times: dict[str, list[float]] = {"text by text": [], "mixed (baseline)": []}
         logits = {}
-        for _ in range(args.repeat):
+        for _ in range(args.repeats):
             for name, batches in (("text by text", text_by_text), ("mixed (baseline)", mixed_batches)):
                 t0 = time.perf_counter()
                 logits[name] = forward(extractor, batches)
