@@ -189,11 +189,26 @@ _LEADING_VERB = re.compile(  # before the first item of a list: 支持 | 超聚�
 )
 _SENTENCE_END = re.compile(r"[。;!?\n]")  # of the folded text
 _DIGIT = re.compile(r"\d")
+_MAX_PASSES = 4  # of all the rules: a cap, should two rules ever undo each other
 
 
 def apply_span_rules(text: str, entities: Sequence[Entity]) -> list[Entity]:
-    """The entities (non-overlapping, as decoded) with the guideline rules applied, sorted by start."""
+    """The entities (non-overlapping, as decoded) with the guideline rules applied, sorted by start.
+
+    One rule's result can be another's case (a name balanced into its bracket then touches the
+    piece before it), so the rules run until nothing changes: their output is their own fixed
+    point, which re-scoring a journal's candidates relies on."""
     folded = normalize_text(text)  # full-width and traditional forms folded, offsets kept
+    out = sorted(entities, key=lambda e: e.start)
+    for _ in range(_MAX_PASSES):
+        again = _one_pass(text, folded, out)
+        if again == out:
+            break
+        out = again
+    return out
+
+
+def _one_pass(text: str, folded: str, entities: Sequence[Entity]) -> list[Entity]:
     out = _rules(text, folded, entities)
     named = _publishers(text, folded, out) + _listed_companies(text, folded, out)  # where nothing else survived
     named += [d for d in _public_bodies(text, folded, out) if not _overlapping(named, [n.start for n in named], d.start, d.end)]

@@ -330,6 +330,14 @@ def test_a_town_body_that_begins_a_clause_and_is_rated_or_acts_is_an_org():
     assert rules("，街道文化服务中心建设") == []
 
 
+def test_the_rules_run_until_nothing_changes():
+    # the second name is balanced into its bracket, and only then touches the first: one PROJECT
+    text = "增增增（增增增增）增"
+    out = apply_span_rules(text, [Entity(0, 3, "PROJECT", "增增增"), Entity(4, 10, "PROJECT", text[4:10])])
+    assert [(e.text, e.label) for e in out] == [(text, "PROJECT")]
+    assert apply_span_rules(text, out) == out
+
+
 def test_empty_input_and_other_labels_pass_through():
     assert apply_span_rules("", []) == []
     text = "公牛集团第4位"
