@@ -52,6 +52,9 @@ gold span of the annotated documents (tests/test_span_rules.py checks all of the
 - What happens to the works is not part of their name (环白洋湖绿道 | 建设, 三塘头特色村 | 进场,
   裕龙石化一期 | 稳产达产; 建设项目 stays, by the rule before): no gold PROJECT ends in 建设, 施工,
   进场, 开工, 竣工, 完工, 达产, 投产 or 投用, while action nouns of a name (综合提升, 改造) stay.
+- A village by its name alone (西街村, 五塘新村) is a place, not a PROJECT (guidelines: bare place
+  names and places mentioned as locations are not marked); a named scheme keeps its word
+  (杜家桥宜居村, 三塘头特色村, 大岐山中心村). No gold PROJECT is a bare village.
 - A bare company name standing for its project stays ORG (健仕科技等7个项目): a PROJECT that
   ends in a company's type word (电器, 科技, 实业, 集团, 公司…) is an ORG. No gold PROJECT ends in one.
 - A comparison word belongs to the change it begins: a name that took it in gives it back
@@ -133,6 +136,9 @@ _GENERIC_ORG = re.compile(  # kinds of body, not named ones (guidelines: 企业,
     r"(?:各级?|各类|有关|相关|上级|基层)?(?:大中型|中小型?|大型|国有|地方|农村)?(?:企业|高校|高等院校|科研院所|科研机构|中小学"
     r"|托儿所|敬老院|养老院|协会|行业协会|(?:行业协会)?商会|银行|商业银行|金融机构|(?:金融)?控股公司|会计师事务所|医院|学校"
     r"|生产队|合作社|村(?:民|居)委员会|村卫生室|党委|政府|人民政府|社会组织)"
+)
+_BARE_VILLAGE = re.compile(  # a village by its name alone is a place, not works (杜家桥宜居村, 大岐山中心村 are)
+    r"[一-龥]{1,5}(?<!特色|中心|宜居|典范|示范|精品|样板|美丽|未来|和美)(?:新村|村|社区)"
 )
 _EVENT = re.compile(r"(?:博览会|博会|贸会|交会|运动会|峰会|论坛|交易会|展览会|洽谈会|推介会|年会)$")  # 上海世博会, 广交会
 _PERSON = re.compile(r"(?:主席|总理|书记|[省市县区镇乡院部厅局]长|委员|人士|代表)$")  # 江泽民主席, 国务院总理, 政协委员
@@ -573,6 +579,8 @@ def _apply(folded: str, ents: Sequence[Entity], i: int) -> tuple[int, int, str] 
         end = event.start()  # 三塘头特色村 | 进场: what happens to the works is not part of their name
     if label == "PROJECT" and _COMPANY_END.search(folded, start, end):
         label = "ORG"
+    if label == "PROJECT" and _BARE_VILLAGE.fullmatch(folded, start, end):
+        return None  # 西街村, 五塘新村: a place mentioned as one (guidelines), not a named scheme
     if label == "ORG" and _MEETING.match(folded, end):
         return None  # 省委 | 十一届九次全会: a body named in its meeting's name
     if label == "ORG" and (is_person(folded, start, end) or is_kind_or_event(folded, start, end)):

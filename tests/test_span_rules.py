@@ -330,6 +330,15 @@ def test_a_town_body_that_begins_a_clause_and_is_rated_or_acts_is_an_org():
     assert rules("，街道文化服务中心建设") == []
 
 
+def test_a_village_by_its_name_alone_is_no_project():
+    assert rules("，推进西街村、荣誉村存量集体资产盘活", ("西街村", "PROJECT")) == []
+    assert rules("，由四塘南村与五塘新村抱团建设", ("四塘南村", "PROJECT"), ("五塘新村", "PROJECT")) == []
+    # a named village-building scheme is one (guidelines: 杜家桥宜居村, 三塘头特色村)
+    assert rules("，完成杜家桥宜居村建设", ("杜家桥宜居村", "PROJECT")) == [("杜家桥宜居村", "PROJECT")]
+    assert rules("，大岐山中心村三年建设任务全面完成", ("大岐山中心村", "PROJECT")) == [("大岐山中心村", "PROJECT")]
+    assert rules("，西街村文化礼堂改造工程", ("西街村文化礼堂改造工程", "PROJECT")) == [("西街村文化礼堂改造工程", "PROJECT")]
+
+
 def test_the_rules_run_until_nothing_changes():
     # the second name is balanced into its bracket, and only then touches the first: one PROJECT
     text = "增增增（增增增增）增"
