@@ -4,8 +4,8 @@ The model is only a function from padded id batches to logits, so the same path 
 PyTorch model during evaluation and the ONNX Runtime session in production. Texts are cut into
 overlapping windows, batched text by text: int8 models quantize activations with one scale per
 batch, so windows of other texts in a batch would move a text's scores and sometimes its entities
-(scripts/bench_batching.py); each token takes its prediction from the window in which it sits farthest from an edge, so an
-entity that crosses a window boundary comes out once and whole.
+(scripts/bench_batching.py). Each token takes its prediction from the window in which it sits
+farthest from an edge, so an entity that crosses a window boundary comes out once and whole.
 """
 
 from __future__ import annotations
