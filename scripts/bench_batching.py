@@ -4,8 +4,8 @@
 activations with one scale per batch, so mixing texts made a text's entities depend on its
 neighbours). Short texts then fill batches poorly. The baseline is how windows were batched
 before: those of all texts sorted by length and batched together. Only the model's forward passes
-are timed (decoding is the same either way), on the same windows of the seed reports cut into
-paragraphs or sentences, in turns; the ratio of medians is reported, as these machines are shared.
+are timed (decoding is the same either way), on the same windows of the seed reports, whole or
+cut into paragraphs or sentences, in turns; the ratio of medians is reported, as these machines are shared.
 It also counts the windows whose logits differ between the two batchings (a window repeated
 verbatim in the seeds is counted once).
 
@@ -31,8 +31,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def units(kind: str) -> list[str]:
-    """The seed reports cut into paragraphs or sentences."""
+    """The seed reports whole, or cut into paragraphs or sentences."""
     texts = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "seeds").glob("*.txt"))]
+    if kind == "documents":
+        return texts
     split = (lambda t: t.split("\n")) if kind == "paragraphs" else (lambda t: re.split(r"(?<=[。；！？\n])", t))
     return [u for t in texts for u in split(t) if u.strip()]
 
@@ -63,7 +65,7 @@ def main() -> None:
     extractor = Extractor(args.bundle, threads=args.threads)
     tagger, size = extractor.tagger, extractor.tagger.batch_size
     result = {"bundle": args.bundle, "threads": args.threads, "batch_size": size, "repeats": args.repeats}
-    for kind in ("paragraphs", "sentences"):
+    for kind in ("documents", "paragraphs", "sentences"):
         texts = units(kind)
         per_text = []
         for text, enc in zip(texts, encode_texts(tagger.tokenizer, texts)):
