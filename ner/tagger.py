@@ -77,14 +77,8 @@ class WindowedTagger:
             batches += [[(t, a, b) for a, b in windows[k : k + batch_size]] for k in range(0, len(windows), batch_size)]
         probs = [np.zeros((len(e.ids), len(self.tags)), dtype=np.float32) for e in encs]
         best = [np.full(len(e.ids), -1, dtype=np.int64) for e in encs]
-        cls, sep, pad = self.tokenizer.cls_token_id, self.tokenizer.sep_token_id, self.tokenizer.pad_token_id
         for batch in batches:
-            width = max(b - a for _, a, b in batch) + 2
-            ids = np.full((len(batch), width), pad, dtype=np.int64)
-            mask = np.zeros((len(batch), width), dtype=np.int64)
-            for r, (t, a, b) in enumerate(batch):
-                ids[r, : b - a + 2] = [cls, *encs[t].ids[a:b], sep]
-                mask[r, : b - a + 2] = 1
+            ids, mask = self.padded([encs[t].ids[a:b] for t, a, b in batch])
             logits = np.asarray(self.logits_fn(ids, mask), dtype=np.float32)
             p = _softmax(logits)
             for r, (t, a, b) in enumerate(batch):
@@ -97,6 +91,17 @@ class WindowedTagger:
                 best[t][a:b][take] = centrality[take]
                 probs[t][a:b][take] = p[r, 1 : b - a + 1][take]
         return list(zip(encs, probs))
+
+    def padded(self, windows: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
+        """Token ids of windows as model input: [CLS] window [SEP], padded to the longest, and the mask."""
+        tok = self.tokenizer
+        width = max(map(len, windows)) + 2
+        ids = np.full((len(windows), width), tok.pad_token_id, dtype=np.int64)
+        mask = np.zeros((len(windows), width), dtype=np.int64)
+        for r, w in enumerate(windows):
+            ids[r, : len(w) + 2] = [tok.cls_token_id, *w, tok.sep_token_id]
+            mask[r, : len(w) + 2] = 1
+        return ids, mask
 
     def tag(self, texts: Sequence[str], batch_size: int | None = None) -> list[TaggedText]:
         return [self.decode(text, enc, pr) for text, (enc, pr) in zip(texts, self.probabilities(texts, batch_size))]

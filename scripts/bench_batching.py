@@ -40,17 +40,10 @@ def units(kind: str) -> list[str]:
 
 
 def forward(extractor: Extractor, batches: list[list[list[int]]]) -> dict[tuple[int, ...], np.ndarray]:
-    """Run the model over batches of windows (token ids without [CLS]/[SEP]), padded per batch;
-    each window's logits."""
-    tok, out = extractor.tagger.tokenizer, {}
+    """Run the model over batches of windows (token ids without [CLS]/[SEP]); each window's logits."""
+    out = {}
     for batch in batches:
-        width = max(map(len, batch)) + 2
-        ids = np.full((len(batch), width), tok.pad_token_id, dtype=np.int64)
-        mask = np.zeros_like(ids)
-        for r, w in enumerate(batch):
-            ids[r, : len(w) + 2] = [tok.cls_token_id, *w, tok.sep_token_id]
-            mask[r, : len(w) + 2] = 1
-        logits = extractor.tagger.logits_fn(ids, mask)
+        logits = extractor.tagger.logits_fn(*extractor.tagger.padded(batch))
         out.update((tuple(w), logits[r, 1 : len(w) + 1]) for r, w in enumerate(batch))
     return out
 

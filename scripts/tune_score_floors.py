@@ -67,7 +67,7 @@ def main() -> None:
     docs = sorted(held_out)
     # labels are scored apart, so one floor for all labels gives every label's F1 at that floor
     by_floor = {t: {d: _score(held_out, d, dict.fromkeys(LABELS, t)) for d in docs} for t in GRID}
-    by_pair = {(t, v): {d: _score(held_out, d, {"METRIC": t}, v) for d in docs} for t, v in METRIC_PAIRS}
+    by_pair = _by_pair(held_out, docs)
 
     def pick(on: list[str]) -> tuple[dict, float]:
         """Per-label floors and the valued-METRIC floor picked on the folds `on`."""
@@ -152,6 +152,11 @@ def _score(held_out: dict, doc: str, floors: dict, valued_metric_score: float = 
         if passes_floor(span.label, score, floors, known, valued, valued_metric_score)
     ]
     return span_scores([(doc, s) for s in gold], kept)
+
+
+def _by_pair(held_out: dict, docs: list[str]) -> dict:
+    """(METRIC floor, valued-METRIC floor) → document → its scores under that pair (METRIC's are the ones that move)."""
+    return {(t, v): {d: _score(held_out, d, {"METRIC": t}, v) for d in docs} for t, v in METRIC_PAIRS}
 
 
 def _pick_metric(by_pair: dict, docs: list[str]) -> tuple[float, float]:

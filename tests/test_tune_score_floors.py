@@ -37,7 +37,7 @@ def test_the_lowest_floor_that_drops_the_unsure_mistakes_is_picked(load_script):
     # so does a METRIC right before its value, from the valued-METRIC floor on
     assert tune._score(held_out, "a", {"METRIC": 0.99}, 0.55)["METRIC"]["f1"] == 1.0
     assert tune._score(held_out, "a", {"METRIC": 0.99}, 0.6)["METRIC"]["f1"] == 0.0
-    by_pair = {pair: {d: tune._score(held_out, d, {"METRIC": pair[0]}, pair[1]) for d in docs} for pair in tune.METRIC_PAIRS}
+    by_pair = tune._by_pair(held_out, docs)
     assert tune._pick_metric(by_pair, docs) == (0.0, 1.0)  # nothing to drop: no floor, no exception
 
 
@@ -56,7 +56,7 @@ def test_the_metric_floor_and_the_valued_metric_floor_are_picked_together(load_s
     docs = sorted(held_out)
     by_floor = {t: {d: tune._score(held_out, d, dict.fromkeys(LABELS, t)) for d in docs} for t in tune.GRID}
     assert tune._pick(by_floor, "METRIC", docs) == 0.0 and by_floor[0.0]["a"]["METRIC"]["f1"] == 0.8
-    by_pair = {pair: {d: tune._score(held_out, d, {"METRIC": pair[0]}, pair[1]) for d in docs} for pair in tune.METRIC_PAIRS}
+    by_pair = tune._by_pair(held_out, docs)
     assert tune._pick_metric(by_pair, docs) == (0.95, 0.6)  # ties: the lowest floor, the highest exception
     assert by_pair[0.95, 0.6]["a"]["METRIC"]["f1"] == 1.0
 
