@@ -216,8 +216,9 @@ def apply_span_rules(text: str, entities: Sequence[Entity]) -> list[Entity]:
 
 def _one_pass(text: str, folded: str, entities: Sequence[Entity]) -> list[Entity]:
     out = _rules(text, folded, entities)
-    named = _publishers(text, folded, out) + _listed_companies(text, folded, out)  # where nothing else survived
-    named += [d for d in _public_bodies(text, folded, out) if not _overlapping(named, [n.start for n in named], d.start, d.end)]
+    named = sorted(_publishers(text, folded, out) + _listed_companies(text, folded, out), key=lambda e: e.start)
+    first = [n.start for n in named]  # where nothing else survived; a body inside one of these is not made twice
+    named += [b for b in _public_bodies(text, folded, out) if not _overlapping(named, first, b.start, b.end)]
     if not named:
         return out
     named.sort(key=lambda e: e.start)
@@ -291,17 +292,20 @@ def _public_bodies(text: str, folded: str, entities: list[Entity]) -> list[Entit
     that begin a clause and are rated or act (街道专职消防队被评为…, 镇审批服务中心荣获…): ORGs by the
     guidelines, which a town's report names once or twice, too rarely for the model to learn each.
     Added where nothing lies but the model's own ORGs inside them (市教育 | 局, or the whole name
-    below its floor), which they replace. The rule is sure of them: score 1."""
+    below its floor), which they replace; where two such names overlap, the longer. The rule is sure
+    of them: score 1."""
     starts = [e.start for e in entities]
-    return [
-        Entity(m.start(), m.end(), "ORG", text[m.start() : m.end()], 1.0)
-        for pattern in (_DEPARTMENT, _TOWN_BODY)
-        for m in pattern.finditer(folded)
-        if all(
-            e.label == "ORG" and e.score < 1 and m.start() <= e.start and e.end <= m.end()
-            for e in _overlapping(entities, starts, m.start(), m.end())
-        )
-    ]
+    found = sorted(
+        (m.span() for pattern in (_DEPARTMENT, _TOWN_BODY) for m in pattern.finditer(folded)),
+        key=lambda span: (span[0], -span[1]),
+    )
+    out: list[Entity] = []
+    for a, b in found:
+        if out and a < out[-1].end:
+            continue  # inside or across the one before (镇财政局 in 镇财政局服务所)
+        if all(e.label == "ORG" and e.score < 1 and a <= e.start and e.end <= b for e in _overlapping(entities, starts, a, b)):
+            out.append(Entity(a, b, "ORG", text[a:b], 1.0))
+    return out
 
 
 def _overlapping(entities: Sequence[Entity], starts: Sequence[int], a: int, b: int) -> Sequence[Entity]:

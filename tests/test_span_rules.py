@@ -328,6 +328,8 @@ def test_a_town_body_that_begins_a_clause_and_is_rated_or_acts_is_an_org():
     assert rules("，充分发挥镇矛调中心作用") == []
     assert rules("，完成镇级社会工作站规范化建设") == []
     assert rules("，街道文化服务中心建设") == []
+    # a department inside such a body is not made beside it
+    assert rules("，镇财政局服务所被评为先进") == [("镇财政局服务所", "ORG")]
 
 
 def test_a_village_by_its_name_alone_is_no_project():
