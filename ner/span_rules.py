@@ -102,6 +102,7 @@ from .entity import Entity
 from .labels import NUMBER_LABELS
 from .normalize import DOWN_WORDS, UP_WORDS
 from .textnorm import normalize_text
+from .word_edges import pos_segmenter
 
 _NUMBER = r"(?:[\d.,]+|[零〇一二两三四五六七八九十百千万亿]+)[余多]?"
 _RANGE = rf"{_NUMBER}(?:[-~—–至到]{_NUMBER})?"
@@ -142,6 +143,13 @@ _BARE_VILLAGE = re.compile(  # a village by its name alone is a place, not works
 )
 _EVENT = re.compile(r"(?:博览会|博会|贸会|交会|运动会|峰会|论坛|交易会|展览会|洽谈会|推介会|年会)$")  # 上海世博会, 广交会
 _PERSON = re.compile(r"(?:主席|总理|书记|[省市县区镇乡院部厅局]长|委员|人士|代表)$")  # 江泽民主席, 国务院总理, 政协委员
+_HONOURED = re.compile(  # 宋金平 | 评选为慈溪市道德模范, 徐淙祥 | 被授予“时代楷模”称号: honours given to people
+    r"(?:被|荣)?(?:评选为|评为|授予|获评|获得|获|当选为?)[^,.;:!?。\n]{0,16}?"
+    r"(?:道德模范|好人|楷模|劳动模范|劳模|先进个人|优秀共产党员|工匠|标兵|能手|英雄|最美[^,.;:!?。\n]{0,4}?[人者师生])"
+)
+_PERSON_NAME = 3  # longest bare person name taken from an honour (宋金平)
+_BYLINE_BEFORE = re.compile(r"记者[ \t\u3000]*$")  # 本报记者 | 朱江 摄: a photo's credit, as newspapers print reports
+_BYLINE_AFTER = re.compile(r"[ \t\u3000]*摄(?![影像制])")
 # qualifiers that belong to an indicator's name, and action verbs that do not (guidelines, METRIC)
 _KEPT_QUALIFIER = re.compile(r"规模以上|规上|全社会|一般公共预算|外贸自营|计划|实际(?=[利使]用外资)")
 _ACTION_VERB = r"共?(?:实现|完成|发放|投入|压减|促成|提出|增加|获得|募集|落实|带动)(?![值率])|共(?=投资)"
@@ -177,6 +185,21 @@ _DEPARTMENT = re.compile(  # 省财政厅, 市交通局, 国家发展改革委, 
 )
 _TOWN_BODY = re.compile(  # a town's or street's service body beginning a clause, rated or acting (guidelines: ORG)
     r"(?:(?<=[,.;:!?。\n])|^)(?:镇|街道|乡)(?!级)[一-龥]{2,8}?(?:中心|站|所|队)(?=被|荣获|获评|获|入选|全年|共|累计|[,.;:])"
+)
+_INSTITUTION = re.compile(  # a school or hospital by its name (卫前幼儿园, 新浦卫生院): ORG once it exists (guidelines)
+    r"(?!(?:国家)?(?:大中|中)(?:小学|学)|市县|县级|市级|乡镇|基层|公立|民办|公办)"  # kinds: 大中小学, 市县中心医院
+    r"[^\s,.;:!?、。]{2,12}?(?:幼儿园|小学|中学|初中|高中|成校|卫生院|医院)"
+)
+_ALONG = "沿线|两侧|两岸|周边|沿岸|一带|附近"
+_LOCATION = re.compile(rf"的?(?:{_ALONG})")  # 永安东路和新城大道的沿线 | 面貌: a place, not works
+_LOCATION_END = re.compile(rf"(?:{_ALONG})$")  # 祝墩横路及坎胜路沿线
+_WORKS_END = re.compile(r"(?:工程|项目|改造|提升|整治|建设|修缮|整修|拓宽|扩建)$")  # works, not a place: 永安东路改造
+_WORKS_CHARS = "路街道桥线港站场园湖库江河渠塘湾闸坝馆楼院厂"  # a place name ending so may name the works (桃园路)
+_PLACE_LEVEL = re.compile(r"(?:省|市|县|区|镇|乡|街道)$")  # 慈溪 | 市
+_ROUTE_REACH = 6  # longest place name looked for before a route's 至 (宁波至 | 慈溪市域铁路)
+_TOWN_GOVERNMENT = re.compile(  # 镇党委, 镇人大主席团, 街道办事处 (guidelines: ORG); not 乡镇政府, 各镇政府, 镇人大代表
+    r"(?<![乡各全本该])(?:镇|街道|乡)(?:人民政府|政府|党委|党工委|人大主席团|人大|办事处)"
+    r"(?!代表|主席|副|常委|委员|书记|主任|领导|班子|工作人员|机关)"
 )
 _TITLE = re.compile(r"《[^《》\n]{1,100}》")  # a document's title, as reports quote it
 _MEETING = re.compile(r"[十一二三四五六七八九\d]+届[^,。;\s]{0,12}?全会|经济工作会议|全会")
@@ -218,7 +241,7 @@ def _one_pass(text: str, folded: str, entities: Sequence[Entity]) -> list[Entity
     out = _rules(text, folded, entities)
     named = sorted(_publishers(text, folded, out) + _listed_companies(text, folded, out), key=lambda e: e.start)
     first = [n.start for n in named]  # where nothing else survived; a body inside one of these is not made twice
-    named += [b for b in _public_bodies(text, folded, out) if not _overlapping(named, first, b.start, b.end)]
+    named += [b for b in _public_bodies(text, folded, out) + _institutions(text, folded, out) if not _overlapping(named, first, b.start, b.end)]
     if not named:
         return out
     named.sort(key=lambda e: e.start)
@@ -288,15 +311,16 @@ def _publishers(text: str, folded: str, entities: list[Entity]) -> list[Entity]:
 
 
 def _public_bodies(text: str, folded: str, entities: list[Entity]) -> list[Entity]:
-    """Government departments (省财政厅, 市交通局, 市自规局, 国家发展改革委) and a town's service bodies
-    that begin a clause and are rated or act (街道专职消防队被评为…, 镇审批服务中心荣获…): ORGs by the
+    """Government departments (省财政厅, 市交通局, 市自规局, 国家发展改革委), a town's government and
+    party bodies (镇党委, 镇人大主席团, 街道办事处), and a town's service bodies that begin a clause
+    and are rated or act (街道专职消防队被评为…, 镇审批服务中心荣获…): ORGs by the
     guidelines, which a town's report names once or twice, too rarely for the model to learn each.
     Added where nothing lies but the model's own ORGs inside them (市教育 | 局, or the whole name
     below its floor), which they replace; where two such names overlap, the longer. The rule is sure
     of them: score 1."""
     starts = [e.start for e in entities]
     found = sorted(
-        (m.span() for pattern in (_DEPARTMENT, _TOWN_BODY) for m in pattern.finditer(folded)),
+        (m.span() for pattern in (_DEPARTMENT, _TOWN_BODY, _TOWN_GOVERNMENT) for m in pattern.finditer(folded)),
         key=lambda span: (span[0], -span[1]),
     )
     out: list[Entity] = []
@@ -306,6 +330,18 @@ def _public_bodies(text: str, folded: str, entities: list[Entity]) -> list[Entit
         if all(e.label == "ORG" and e.score < 1 and a <= e.start and e.end <= b for e in _overlapping(entities, starts, a, b)):
             out.append(Entity(a, b, "ORG", text[a:b], 1.0))
     return out
+
+
+def _institutions(text: str, folded: str, entities: list[Entity]) -> list[Entity]:
+    """The schools and hospitals the model called ORG, at any score (卫前幼儿园 0.67, 新浦成校 0.49):
+    its label already says the place exists and acts (one being built it calls PROJECT), and the
+    kind word after a proper name leaves little doubt that it is one body. The rule is sure: score 1."""
+    return [
+        Entity(e.start, e.end, "ORG", e.text, 1.0)
+        for e in entities
+        if e.label == "ORG" and e.score < 1 and _INSTITUTION.fullmatch(folded, e.start, e.end)
+        and not is_kind_or_event(folded, e.start, e.end)
+    ]
 
 
 def _overlapping(entities: Sequence[Entity], starts: Sequence[int], a: int, b: int) -> Sequence[Entity]:
@@ -468,8 +504,14 @@ def _clean_edges(folded: str, start: int, end: int) -> tuple[int, int] | None:
 
 def is_person(folded: str, start: int, end: int) -> bool:
     """Whether folded[start:end] is a person or a title, not an organization: 江泽民主席, 全国政协委员,
-    胡锦涛 | 同志."""
-    return _PERSON.search(folded, start, end) is not None or folded.startswith("同志", end)
+    胡锦涛 | 同志, 宋金平 | 评选为…道德模范, 本报记者 | 朱江 | 摄."""
+    return (
+        _PERSON.search(folded, start, end) is not None
+        or folded.startswith("同志", end)
+        or end - start <= _PERSON_NAME and _HONOURED.match(folded, end) is not None
+        or _BYLINE_BEFORE.search(folded, max(0, start - 4), start) is not None
+        or _BYLINE_AFTER.match(folded, end) is not None
+    )
 
 
 def is_kind_or_event(folded: str, start: int, end: int) -> bool:
@@ -531,6 +573,49 @@ def _coordinated_start(folded: str, start: int, ents: Sequence[Entity], i: int) 
     return first
 
 
+def _as_location(folded: str, ents: Sequence[Entity], i: int, end: int) -> bool:
+    """Whether the PROJECT `ents[i]` (now ending at `end`) is named as a place: it ends in 沿线, 两侧…,
+    or they follow it or the last of the PROJECTs listed after it (A、B和C的沿线), none of them works
+    (永安东路改造)."""
+    if _LOCATION_END.search(folded, ents[i].start, end):
+        return True
+    if _WORKS_END.search(folded, ents[i].start, end):
+        return False
+    while not _LOCATION.match(folded, end):
+        nxt = ents[i + 1] if i + 1 < len(ents) else None
+        if nxt is None or nxt.label != "PROJECT" or not _PARALLEL.fullmatch(folded, end, nxt.start):
+            return False
+        if _WORKS_END.search(folded, nxt.start, nxt.end):
+            return False  # 祝墩横路和永安东路改造 | 沿线: a list of works
+        i, end = i + 1, nxt.end
+    return True
+
+
+def _bare_place(folded: str, start: int, end: int) -> bool:
+    """Whether folded[start:end] is a place name and nothing more (新城, 豫东平原, 慈溪市, 贵阳 | 、黔南抽水
+    蓄能电站): one word that jieba calls a place (`ns`), with or without its level, not ending in a
+    character of works (桃园路, 丹江口水库)."""
+    if folded[end - 1] in _WORKS_CHARS:
+        return False
+    level = _PLACE_LEVEL.search(folded, start + 2, end)
+    for name in (folded[start:end], folded[start : level.start()] if level else ""):  # 慈溪市 is a place, 慈溪 a person to jieba
+        words = list(pos_segmenter().cut(name, HMM=False))
+        if len(words) == 1 and words[0].flag == "ns":
+            return True
+    return False
+
+
+def _route_start(folded: str, start: int) -> int:
+    """Where a route's name begins when the model started it at its second place (宁波至 | 慈溪市域铁路,
+    宁波 | 至 | 慈溪市域铁路项目): at the place name before 至 or 到 (jieba calls it `ns`); else `start`."""
+    if start < 3 or folded[start - 1] not in "至到":
+        return start
+    words = list(pos_segmenter().cut(folded[max(0, start - 1 - _ROUTE_REACH) : start - 1], HMM=False))
+    if words and words[-1].flag == "ns" and len(words[-1].word) >= 2:
+        return start - 1 - len(words[-1].word)
+    return start
+
+
 def _apply(folded: str, ents: Sequence[Entity], i: int) -> tuple[int, int, str] | None:
     """(start, end, label) of `ents[i]` after the rules, or None when it is not an entity."""
     e = ents[i]
@@ -570,6 +655,8 @@ def _apply(folded: str, ents: Sequence[Entity], i: int) -> tuple[int, int, str] 
             end = verb.start()
         if (adverb := _CHANGE_ADVERB.search(folded, start, end)) and adverb.start() - start >= 2:
             end = adverb.start()
+        elif end - start > 3 and _CHANGE_ADVERB.match(folded[end - 1 : end + 1]):
+            end -= 1  # 零售额合 | 计增长15.7%: the adverb was cut, its first half goes too
         if i and _counted_over(folded, ents, i, start, end):
             start = ents[i - 1].start
     if label in _NAMES:
@@ -577,13 +664,17 @@ def _apply(folded: str, ents: Sequence[Entity], i: int) -> tuple[int, int, str] 
             start -= 1
         while end - start > 2 and folded[end - 1] in "与和及或":  # 国泰君安与 | 海通证券: no name ends in a conjunction
             end -= 1
+    if label == "PROJECT":
+        start = _route_start(folded, start)
     if label == "PROJECT" and (works := _WORKS_NOUN.match(folded, end)):
         end = works.end()
     if label == "PROJECT" and (event := _WORKS_EVENT.search(folded, start, end)) and event.start() - start >= 2:
         end = event.start()  # 三塘头特色村 | 进场: what happens to the works is not part of their name
     if label == "PROJECT" and _COMPANY_END.search(folded, start, end):
         label = "ORG"
-    if label == "PROJECT" and _BARE_VILLAGE.fullmatch(folded, start, end):
+    if label == "PROJECT" and _as_location(folded, ents, i, end):
+        return None  # 祝墩横路、周胜线和新城大道的沿线面貌: roads mentioned as where something lies (guidelines)
+    if label == "PROJECT" and (_BARE_VILLAGE.fullmatch(folded, start, end) or _bare_place(folded, start, end)):
         return None  # 西街村, 五塘新村: a place mentioned as one (guidelines), not a named scheme
     if label == "ORG" and _MEETING.match(folded, end):
         return None  # 省委 | 十一届九次全会: a body named in its meeting's name

@@ -28,6 +28,14 @@ def segmenter():
     return segmenter
 
 
+@lru_cache(maxsize=1)
+def pos_segmenter():
+    """jieba's part-of-speech tagger over our own tokenizer (place names are `ns`)."""
+    import jieba.posseg
+
+    return jieba.posseg.POSTokenizer(segmenter())
+
+
 def word_starts(text: str) -> set[int]:
     """Character offsets at which a word of `text` begins, plus len(text)."""
     starts, pos = {len(text)}, 0

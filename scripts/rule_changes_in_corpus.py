@@ -14,11 +14,19 @@ that the rule is about, and what the rules made of it (nothing: dropped). One ch
 - `scope`: a METRIC that begins with a word that only says where (我国关税总水平 → 关税总水平);
 - `parallel`: a METRIC that joins complete names of one kind (全社会用电量、西电东送电量 → two
   METRICs);
-- `people`: an ORG that is a person or a title (江泽民主席, 国务院总理, 胡锦涛 | 同志), dropped;
+- `people`: an ORG that is a person or a title (江泽民主席, 国务院总理, 胡锦涛 | 同志, 宋金平 |
+  评选为…道德模范, 本报记者 | 朱江 | 摄), dropped;
 - `fractions`: an AMOUNT or GROWTH_RATE that cuts a fraction in Chinese numerals, as older
   reports write them (增长百分之十 | 八 → 增长百分之十八; 三分 | 之一 → 三分之一);
 - `generic`: an ORG that names a kind of body, not one body (高校, 科研院所, 各级人民政府), or an
-  event (上海世博会, 广交会), dropped.
+  event (上海世博会, 广交会), dropped;
+- `routes`: a PROJECT that begins at a route's second place (宁波至 | 慈溪市域铁路), taken back to
+  its first;
+- `locations`: a PROJECT named as where something lies (永安东路和新城大道的沿线, 沈海高速新浦段两侧),
+  dropped;
+- `places`: a PROJECT that is a place name and nothing more (新城, 贵阳 | 、黔南抽水蓄能电站), dropped;
+- `institutions`: a school or hospital the model called ORG below the shipped ORG floor (卫前幼儿园
+  at 0.67), kept (score 1).
 
     python scripts/rule_changes_in_corpus.py --check shares --out docs/results/rule-changes-shares.txt
     python scripts/rule_changes_in_corpus.py --check people --out docs/results/rule-changes-people.txt
@@ -27,6 +35,10 @@ that the rule is about, and what the rules made of it (nothing: dropped). One ch
     python scripts/rule_changes_in_corpus.py --check scope --out docs/results/rule-changes-scope.txt
     python scripts/rule_changes_in_corpus.py --check levels --out docs/results/rule-changes-levels.txt
     python scripts/rule_changes_in_corpus.py --check parallel --out docs/results/rule-changes-parallel.txt
+    python scripts/rule_changes_in_corpus.py --check routes --out docs/results/rule-changes-routes.txt
+    python scripts/rule_changes_in_corpus.py --check locations --out docs/results/rule-changes-locations.txt
+    python scripts/rule_changes_in_corpus.py --check places --out docs/results/rule-changes-places.txt
+    python scripts/rule_changes_in_corpus.py --check institutions --out docs/results/rule-changes-institutions.txt
 """
 
 from __future__ import annotations
@@ -38,6 +50,7 @@ from typing import Callable
 
 from rule_names_in_corpus import ROOT, read_reports, sentences, tag_twice
 
+from ner.config import TrainConfig
 from ner.entity import Entity
 from ner.span_rules import (
     _CN_FRACTION,
@@ -45,12 +58,17 @@ from ner.span_rules import (
     _COUNTED,
     _EVENT,
     _GENERIC_ORG,
+    _HONOURED,
+    _INSTITUTION,
+    _LOCATION,
     _LEVEL_WORD,
     _PARALLEL,
     _PERSON,
     _REACHED,
     _SCOPE_WORD,
     _SHARE_VERB,
+    _as_location,
+    _bare_place,
     _parallel_names,
     is_kind_or_event,
     is_person,
@@ -102,7 +120,37 @@ def people(folded: str, entities: list[Entity]) -> list[Entity]:
     return [e for e in entities if e.label == "ORG" and is_person(folded, e.start, e.end)]
 
 
+def routes(folded: str, entities: list[Entity]) -> list[Entity]:
+    """The PROJECTs that begin right after 至 or 到."""
+    return [e for e in entities if e.label == "PROJECT" and folded[e.start - 1 : e.start] in ("至", "到")]
+
+
+def locations(folded: str, entities: list[Entity]) -> list[Entity]:
+    """The PROJECTs followed by 沿线, 两侧… (or in a list that is), or ending in one."""
+    return [e for i, e in enumerate(entities) if e.label == "PROJECT" and _as_location(folded, entities, i, e.end)]
+
+
+def places(folded: str, entities: list[Entity]) -> list[Entity]:
+    """The PROJECTs that are a place name and nothing more."""
+    return [e for e in entities if e.label == "PROJECT" and _bare_place(folded, e.start, e.end)]
+
+
+def institutions(folded: str, entities: list[Entity]) -> list[Entity]:
+    """The ORGs below the shipped ORG floor that name a school or hospital (卫前幼儿园)."""
+    floor = _SHIPPED_FLOORS.get("ORG", 0.0)
+    return [e for e in entities if e.label == "ORG" and e.score < floor and _INSTITUTION.fullmatch(folded, e.start, e.end)]
+
+
+def _outcome(e: Entity, after: list[Entity], labels: tuple[str, ...]) -> str:
+    """What the rules made of `e`: the entities of `labels` over it, with the score when only it moved."""
+    over = [a for a in after if a.label in labels and a.start < e.end and e.start < a.end]
+    if [(a.start, a.end) for a in over] == [(e.start, e.end)] and over[0].score != e.score:
+        return f"{e.text} (score {e.score} -> {over[0].score})"
+    return " + ".join(a.text for a in over) or "(none)"
+
+
 _SCOPE = re.compile(_SCOPE_WORD)
+_SHIPPED_FLOORS = TrainConfig.from_yaml(ROOT / "configs" / "default.yaml").min_entity_score
 
 CHECKS: dict[str, tuple[re.Pattern, tuple[str, ...], Callable]] = {  # sentences where the rule can act, its label, its cases
     "shares": (re.compile(rf"占|{_COUNTED.pattern}[^,.;:!?、。\s]{{1,24}}?(?:率|比重|比例|占比)"), ("METRIC",), cut_shares),
@@ -111,7 +159,11 @@ CHECKS: dict[str, tuple[re.Pattern, tuple[str, ...], Callable]] = {  # sentences
     "scope": (_SCOPE, ("METRIC",), scoped),
     "generic": (re.compile(f"{_GENERIC_ORG.pattern}|{_EVENT.pattern.removesuffix('$')}"), ("ORG",), generic),
     "parallel": (re.compile(_COMPLETE_ITEM.pattern.removesuffix("$") + _PARALLEL.pattern), ("METRIC",), joined),
-    "people": (re.compile(_PERSON.pattern.removesuffix("$") + "|同志"), ("ORG",), people),
+    "people": (re.compile(_PERSON.pattern.removesuffix("$") + "|同志|记者|" + _HONOURED.pattern), ("ORG",), people),
+    "routes": (re.compile(r"[至到][^,.;:!?、。\s]{2,20}?(?:铁路|高铁|城际|公路|高速|航道|管线|管道|线|工程|项目)"), ("PROJECT",), routes),
+    "locations": (_LOCATION, ("PROJECT",), locations),
+    "places": (re.compile(r"建设|项目|工程"), ("PROJECT",), places),
+    "institutions": (_INSTITUTION, ("ORG",), institutions),
 }
 
 
@@ -131,7 +183,7 @@ def main() -> None:
     for (title, sentence), before, after in zip(found, bare, ruled):
         for e in cases(normalize_text(sentence), before):
             seen += 1
-            now = " + ".join(a.text for a in after if a.label in labels and a.start < e.end and e.start < a.end) or "(none)"
+            now = _outcome(e, after, labels)
             changed += now != e.text
             lines.append(f"{title} | {e.text} -> {now} | {' '.join(sentence.split())[:60]}")
     lines.append(

@@ -197,7 +197,7 @@ def rules(text: str, *spans: tuple[str, str]) -> list[tuple[str, str]]:
         ("三大产业对经济增长贡献超五成", [("对经济增长贡献", "METRIC"), ("五成", "AMOUNT")],
          [("对经济增长贡献", "METRIC"), ("五成", "AMOUNT")]),
         ("千人口托位数达4.7个", [("千人口托位数", "METRIC")], [("千人口托位数", "METRIC")]),
-        ("推进新城建设", [("新城", "PROJECT")], [("新城", "PROJECT")]),  # names of other labels need no value
+        ("推进新城大道建设", [("新城大道", "PROJECT")], [("新城大道", "PROJECT")]),  # names of other labels need no value
         # a share cut at 占 names its whole (through 比重/比例/份额), or ends before the 占
         ("，产业投资占全部投资比重达52.1%", [("产业投资占", "METRIC"), ("52.1%", "AMOUNT")],
          [("产业投资占全部投资比重", "METRIC"), ("52.1%", "AMOUNT")]),
@@ -277,7 +277,7 @@ def test_the_publishing_body_of_a_metadata_header_is_an_org():
     assert [e.score for e in apply_span_rules(header, [])] == [1.0]  # sure by rule: it passes any floor
     assert rules("發布機構：坎墩街道") == [("坎墩街道", "ORG")]  # traditional, full-width colon, end of text
     assert rules(header, ("新浦镇", "ORG")) == [("新浦镇", "ORG")]  # once, whatever its score
-    assert rules(header, ("新浦", "PROJECT")) == [("新浦", "PROJECT")]  # the model's entity is not cut into
+    assert rules(header, ("浦镇", "PROJECT")) == [("浦镇", "PROJECT")]  # the model's entity is not cut into
     assert rules("新浦镇发布机构改革方案") == []  # no header field: nothing is added
 
 
@@ -332,6 +332,16 @@ def test_a_town_body_that_begins_a_clause_and_is_rated_or_acts_is_an_org():
     assert rules("，镇财政局服务所被评为先进") == [("镇财政局服务所", "ORG")]
 
 
+def test_a_towns_government_and_party_bodies_are_orgs():
+    assert rules("现在，我代表镇人民政府向大会报告工作") == [("镇人民政府", "ORG")]
+    assert rules("，在街道辦事處的領導下") == [("街道辦事處", "ORG")]  # traditional
+    assert rules("，自觉接受镇人大主席团的法律监督") == [("镇人大主席团", "ORG")]
+    # not: kinds (乡镇政府, 各镇政府), people (镇人大代表, 镇党委书记), a longer name the model found
+    assert rules("，乡镇政府职能转变") == [] and rules("，各镇政府要") == []
+    assert rules("，镇人大代表视察") == [] and rules("，镇党委书记") == []
+    assert rules("，在新浦镇党委的领导下", ("新浦镇党委", "ORG")) == [("新浦镇党委", "ORG")]
+
+
 def test_a_village_by_its_name_alone_is_no_project():
     assert rules("，推进西街村、荣誉村存量集体资产盘活", ("西街村", "PROJECT")) == []
     assert rules("，由四塘南村与五塘新村抱团建设", ("四塘南村", "PROJECT"), ("五塘新村", "PROJECT")) == []
@@ -339,6 +349,78 @@ def test_a_village_by_its_name_alone_is_no_project():
     assert rules("，完成杜家桥宜居村建设", ("杜家桥宜居村", "PROJECT")) == [("杜家桥宜居村", "PROJECT")]
     assert rules("，大岐山中心村三年建设任务全面完成", ("大岐山中心村", "PROJECT")) == [("大岐山中心村", "PROJECT")]
     assert rules("，西街村文化礼堂改造工程", ("西街村文化礼堂改造工程", "PROJECT")) == [("西街村文化礼堂改造工程", "PROJECT")]
+
+
+def test_a_place_by_its_name_alone_is_no_project():
+    assert rules("。加快新城重点工程建设进度", ("新城", "PROJECT")) == []
+    assert rules("，经营主体申报慈溪市特色农业发展项目", ("慈溪市", "PROJECT")) == []
+    assert rules("，持续推进贵阳、黔南抽水蓄能电站建设", ("贵阳", "PROJECT"), ("黔南抽水蓄能电站", "PROJECT")) == [
+        ("黔南抽水蓄能电站", "PROJECT")]
+    # a place name that names the works, or more than a place, stays
+    assert rules("。桃园路建成通车", ("桃园路", "PROJECT")) == [("桃园路", "PROJECT")]
+    assert rules("，丹江口水库水质稳定", ("丹江口水库", "PROJECT")) == [("丹江口水库", "PROJECT")]
+    assert rules("，贵阳轨道交通S1线开通运营", ("贵阳轨道交通S1线", "PROJECT")) == [("贵阳轨道交通S1线", "PROJECT")]
+
+
+def scored(text: str, *spans: tuple[str, str, float]) -> list[tuple[str, str, float]]:
+    """The rules' entities (text, label, score) from model entities given with their scores."""
+    model = [Entity(e.start, e.end, e.label, e.text, score) for e, (_, _, score) in zip(ents(text, *[s[:2] for s in spans]), spans)]
+    return [(e.text, e.label, e.score) for e in apply_span_rules(text, model)]
+
+
+def test_a_school_or_hospital_the_model_calls_an_org_is_sure():
+    assert scored("。新浦成校创建成为2022年度", ("新浦成校", "ORG", 0.49)) == [("新浦成校", "ORG", 1.0)]
+    assert scored("，公办卫前幼儿园和镇东幼儿园开园", ("卫前幼儿园", "ORG", 0.67), ("镇东幼儿园", "ORG", 0.86)) == [
+        ("卫前幼儿园", "ORG", 1.0), ("镇东幼儿园", "ORG", 1.0)]
+    assert scored("。新浦衛生院達到2022年度", ("新浦衛生院", "ORG", 0.64)) == [("新浦衛生院", "ORG", 1.0)]  # traditional
+    # not: one the model calls a PROJECT (being built), a kind of school, another kind of body
+    assert scored("，加快东山头幼儿园建设", ("东山头幼儿园", "PROJECT", 0.6)) == [("东山头幼儿园", "PROJECT", 0.6)]
+    assert scored("，各类学校", ("各类学校", "ORG", 0.6)) == []
+    assert scored("，大中小学思政课", ("大中小学", "ORG", 0.7)) == [("大中小学", "ORG", 0.7)]
+    assert scored("，市县中心医院全覆盖", ("市县中心医院", "ORG", 0.5)) == [("市县中心医院", "ORG", 0.5)]
+    assert scored("，慈溪市示范家庭农场4家", ("慈溪市示范家庭农场", "ORG", 0.7)) == [("慈溪市示范家庭农场", "ORG", 0.7)]
+
+
+def test_a_route_is_named_from_its_first_place():
+    assert rules("，做好寧波至慈溪市域鐵路項目勘探", ("慈溪市域鐵路項目", "PROJECT")) == [("寧波至慈溪市域鐵路項目", "PROJECT")]
+    assert rules("、宁波至慈溪市域铁路项目", ("宁波", "PROJECT"), ("慈溪市域铁路项目", "PROJECT")) == [
+        ("宁波至慈溪市域铁路项目", "PROJECT")]
+    assert rules("，推动杭州到温州铁路建设", ("温州铁路", "PROJECT")) == [("杭州到温州铁路", "PROJECT")]
+    # not: a verb before 至 (延伸至), a number, another label
+    assert rules("，延伸至慈溪市域铁路", ("慈溪市域铁路", "PROJECT")) == [("慈溪市域铁路", "PROJECT")]
+    assert rules("，提升至温州铁路", ("温州铁路", "PROJECT")) == [("温州铁路", "PROJECT")]
+    assert rules("，宁波至温州铁路公司", ("温州铁路公司", "ORG")) == [("温州铁路公司", "ORG")]
+
+
+def test_an_indicator_never_ends_in_half_an_adverb():
+    text = "，限上仓储会员店、集合店零售额合计增长15.7%"
+    assert rules(text, ("限上仓储会员店、集合店零售额合", "METRIC"), ("增长15.7%", "GROWTH_RATE")) == [
+        ("限上仓储会员店、集合店零售额", "METRIC"), ("增长15.7%", "GROWTH_RATE")]
+    assert rules("，实际利用外资同比增长5%", ("实际利用外资同", "METRIC"), ("增长5%", "GROWTH_RATE"))[0] == ("实际利用外资", "METRIC")
+
+
+def test_a_person_given_an_honour_is_no_org():
+    assert rules("，宋金平评选为慈溪市道德模范，孙利英评选为宁波好人", ("宋金平", "ORG"), ("孙利英", "ORG")) == []
+    assert rules("。徐淙祥被授予“时代楷模”称号", ("徐淙祥", "ORG")) == []
+    assert rules("本报全媒体记者 林 君摄\n各位代表", ("林 君", "ORG")) == []  # a photo's credit
+    assert rules("宁夏日报记者 王鼎 摄\n", ("王鼎", "ORG")) == [] and rules("本报记者阮洋摄\n", ("阮洋", "ORG")) == []
+    # a body given an honour, or a longer name, stays
+    assert rules("，卫西村被评为宁波市优秀学习型村", ("卫西村", "ORG")) == [("卫西村", "ORG")]
+    assert rules("，公牛集团被评为省级标兵企业", ("公牛集团", "ORG")) == [("公牛集团", "ORG")]
+
+
+def test_roads_named_as_where_something_lies_are_no_projects():
+    text = "，祝墩橫路、周勝線、永安東路和新城大道的沿線面貌煥然一新"
+    roads = [(r, "PROJECT") for r in ("祝墩橫路", "周勝線", "永安東路", "新城大道")]
+    assert rules(text, *roads) == []
+    assert rules("，整治沈海高速新浦段两侧问题点位", ("沈海高速新浦段", "PROJECT")) == []
+    assert rules("，祝墩横路及坎胜路沿线列入精特亮工程", ("祝墩横路及坎胜路沿线", "PROJECT")) == []
+    # the works on the roads stay, as does a list that is not followed by a place word
+    assert rules("，祝墩横路、周胜线改造完成", ("祝墩横路", "PROJECT"), ("周胜线", "PROJECT")) == [
+        ("祝墩横路", "PROJECT"), ("周胜线", "PROJECT")]
+    assert rules("，完成永安东路改造和新城大道沿线绿化", ("永安东路改造", "PROJECT"), ("新城大道", "PROJECT")) == [
+        ("永安东路改造", "PROJECT")]
+    assert rules("，京广铁路沿线城市", ("京广铁路", "ORG")) == [("京广铁路", "ORG")]  # other labels are left alone
 
 
 def test_the_rules_run_until_nothing_changes():
