@@ -323,16 +323,31 @@ def _journal_folds(journal: Path, recipe: dict, doc_ids: set[str]) -> dict:
     "--config", "config_path", type=click.Path(exists=True, dir_okay=False),
     help="The model's own recipe with other decoding, span rules or score floors: these replace the model's (no retraining).",
 )
-def export(model: str, out: str | None, data: str, check_docs: int, int8_only: bool, cv_path: str | None, config_path: str | None) -> None:
+@click.option("--card-only", is_flag=True, help="--model is an exported bundle: rewrite its model card with --cv (after a change of span rules).")
+def export(
+    model: str, out: str | None, data: str, check_docs: int, int8_only: bool, cv_path: str | None, config_path: str | None, card_only: bool
+) -> None:
     """Export a model directory to an ONNX bundle (fp32 + int8), verified and hashed.
 
     \b
     Example:
       ner export --model models/default-torch --out models/default --int8-only --cv runs/cv.json
       ner export --model models/default-torch --out models/default --config configs/default.yaml   # re-picked floors
+      ner export --model models/default --card-only --cv docs/results/cv-default.partial.jsonl   # re-scored CV
     """
+    from .bundle import BundleError
     from .crossval import read_folds
-    from .export import export_bundle
+    from .export import export_bundle, refresh_card
+
+    if card_only:
+        if not cv_path:
+            _fail("--card-only needs --cv: the cross-validation results the card should show")
+        try:
+            refresh_card(model, read_folds(cv_path))
+        except (BundleError, ValueError) as exc:
+            _fail(str(exc))
+        click.echo(f"rewrote the model card of {model}")
+        return
 
     out = out or f"{model.rstrip('/')}-onnx"
     docs = _load_docs(data)[:check_docs] if check_docs else []

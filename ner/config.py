@@ -33,6 +33,9 @@ class TrainConfig:
     label_weights: dict = field(default_factory=dict)
     substitute_probability: float = 0.0  # chance, per epoch, that a PROJECT/ORG name is swapped for another (ner/augment.py)
     compose_probability: float = 0.0  # chance that a swapped name is composed from two names' parts (ner/augment.py)
+    # chance that a token of a PROJECT/ORG name is shown as [MASK] in training, drawn anew each batch:
+    # the model must also find names by their context, as it must for names it never saw
+    mask_name_probability: float = 0.0
     encoder_layers: int = 0  # keep only the first N layers of the base encoder (smaller and faster); 0 keeps all
     dev_docs: int = 2  # documents held out for early stopping; 0 trains on all for `epochs`
     patience: int = 5  # epochs without dev F1 gain before stopping
@@ -79,7 +82,8 @@ class TrainConfig:
                 raise ValueError(f"{path}: {name} must be a number, got {value!r}")
         if data.get("encoder_layers", 0) < 0:
             raise ValueError(f"{path}: encoder_layers must be 0 (all layers) or a positive number of layers")
-        for name in ("substitute_probability", "compose_probability", "self_training_min_confidence", "valued_metric_score"):  # fractions
+        fractions = ("substitute_probability", "compose_probability", "mask_name_probability", "self_training_min_confidence", "valued_metric_score")
+        for name in fractions:
             if not 0.0 <= data.get(name, defaults[name]) <= 1.0:
                 raise ValueError(f"{path}: {name} must be between 0 and 1")
         _check_label_map(path, "min_entity_score", data.get("min_entity_score", {}), "a number between 0 and 1", lambda v: 0.0 <= v <= 1.0)

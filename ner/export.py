@@ -15,7 +15,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .bundle import write_manifest
+from .bundle import read_manifest, write_manifest
 from .config import TrainConfig
 from .entity import Document
 from .known_names import FILE as KNOWN_NAMES_FILE
@@ -173,11 +173,26 @@ def export_bundle(
     if not keep_fp32:
         (out / "model.onnx").unlink()
     (out / "verification.json").write_text(json.dumps(report, indent=2))
+    _write_card(out, cfg, report, cv_folds)
+    write_manifest(out, settings)
+    return report
+
+
+def refresh_card(bundle: str | Path, cv_folds: dict) -> None:
+    """Rewrite an exported bundle's model card with new cross-validation results, and re-hash the
+    bundle. For a change of span rules, which are code: the weights, settings and verification of
+    the bundle stay, so it needs no retraining or export."""
+    bundle = Path(bundle)
+    manifest = read_manifest(bundle)  # refuses a bundle whose files were changed by hand
+    report = json.loads((bundle / "verification.json").read_text(encoding="utf-8"))
+    _write_card(bundle, TrainConfig.from_yaml(bundle / "train_config.yaml"), report, cv_folds)
+    write_manifest(bundle, {k: v for k, v in manifest.items() if k not in ("format", "files")})
+
+
+def _write_card(out: Path, cfg: TrainConfig, report: dict, cv_folds: dict | None) -> None:
     metrics = json.loads((out / "metrics.json").read_text()) if (out / "metrics.json").exists() else {}
     metrics["verification"] = report
     if cv_folds:
         metrics["cv"] = {"folds": cv_folds}
     data = metrics.get("data") or f"{len(metrics.get('train_documents', []))} gold documents: " + ", ".join(metrics.get("train_documents", []))
     write_model_card(out, cfg, metrics, data)
-    write_manifest(out, settings)
-    return report

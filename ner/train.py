@@ -141,6 +141,12 @@ def _batches(windows: list[TrainingWindow], batch_size: int, pad_id: int, rng: r
         yield ids, mask, labels
 
 
+def mask_names(ids: torch.Tensor, labels: torch.Tensor, name_tags: torch.Tensor, mask_id: int, p: float, gen: torch.Generator) -> torch.Tensor:
+    """`ids` with each token whose tag is one of `name_tags` replaced by `mask_id` with probability `p`."""
+    hit = torch.isin(labels, name_tags) & (torch.rand(ids.shape, generator=gen) < p)
+    return ids.masked_fill(hit, mask_id)
+
+
 def _layer_limit(base: str, layers: int) -> dict:
     """Config override keeping the first `layers` encoder layers (the rest of the checkpoint is not loaded)."""
     if not layers:
@@ -202,6 +208,10 @@ def train(
     rng = random.Random(cfg.seed)
     swap_rng, pool = random.Random(cfg.seed + 1), name_pool(train_docs)
     parts = name_parts(pool) if cfg.compose_probability else None
+    if cfg.mask_name_probability and tokenizer.mask_token_id is None:
+        raise ValueError(f"mask_name_probability is set, but the tokenizer of {base} has no mask token")
+    mask_gen = torch.Generator().manual_seed(cfg.seed + 2)
+    name_tags = torch.tensor([i for t, i in tag_ids.items() if t[2:] in ("PROJECT", "ORG")])
     result = TrainResult(model, tokenizer, cfg, [d.id for d in train_docs], [d.id for d in dev_docs], known_names=names)
     best_f1, best_state, stale = -1.0, None, 0
     bar = tqdm(total=total, desc="training", unit="step", disable=not progress)
@@ -212,6 +222,8 @@ def train(
             swapped = [substitute(d, pool, swap_rng, cfg.substitute_probability, parts, cfg.compose_probability) for d in train_docs]
             windows = training_windows(tokenizer, swapped, tag_ids, cfg.max_length, cfg.overlap)
         for ids, mask, labels in _batches(windows, cfg.batch_size, tokenizer.pad_token_id, rng):
+            if cfg.mask_name_probability:
+                ids = mask_names(ids, labels, name_tags, tokenizer.mask_token_id, cfg.mask_name_probability, mask_gen)
             ids, mask, labels = ids.to(device), mask.to(device), labels.to(device)
             if weights is None:
                 loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 from dataclasses import replace
 
 import pytest
@@ -11,12 +12,23 @@ import torch
 import yaml
 from click.testing import CliRunner
 
+from ner.bundle import read_manifest
 from ner.cli import main
 from ner.config import TrainConfig
 from ner.entity import Document, Span
-from ner.labels import bio_tags
+from ner.labels import LABELS, bio_tags
 from ner.labelstudio import to_tasks
-from ner.train import load_model, load_tagger, resolve_base_model, save_model, split_documents, tag_weights, train, weighted_loss
+from ner.train import (
+    load_model,
+    load_tagger,
+    mask_names,
+    resolve_base_model,
+    save_model,
+    split_documents,
+    tag_weights,
+    train,
+    weighted_loss,
+)
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +107,7 @@ def test_config_rejects_unknown_and_bad_settings(tmp_path):
     (tmp_path / "d.yaml").write_text("decoding: crf\n")
     with pytest.raises(ValueError, match="decoding must be one of argmax, viterbi"):
         TrainConfig.from_yaml(tmp_path / "d.yaml")
-    for setting in ("self_training_min_confidence", "substitute_probability", "compose_probability"):
+    for setting in ("self_training_min_confidence", "substitute_probability", "compose_probability", "mask_name_probability"):
         (tmp_path / "f.yaml").write_text(f"{setting}: 90\n")
         with pytest.raises(ValueError, match=f"{setting} must be between 0 and 1"):
             TrainConfig.from_yaml(tmp_path / "f.yaml")
@@ -144,6 +156,27 @@ def test_label_weights_weight_a_labels_tokens_in_the_loss(tmp_path):
     cfg = TrainConfig.from_yaml(tmp_path / "w.yaml")
     assert cfg.label_weights == {"PROJECT": 2, "ORG": 2.5}
     assert cfg.training_settings() != TrainConfig().training_settings()  # another recipe: fold models retrain
+
+
+def test_masking_hides_only_name_tokens_at_about_its_rate():
+    tags = bio_tags()
+    names = torch.tensor([tags.index(t) for t in ("B-PROJECT", "I-PROJECT", "B-ORG", "I-ORG")])
+    labels = torch.tensor([[tags.index("O"), tags.index("B-METRIC"), tags.index("B-ORG"), tags.index("I-PROJECT"), -100] * 2000])
+    ids = torch.arange(labels.numel()).view(labels.shape) + 200
+    out = mask_names(ids, labels, names, 103, 0.3, torch.Generator().manual_seed(0))
+    is_name = torch.isin(labels, names)
+    assert torch.equal(out[~is_name], ids[~is_name])  # O, METRIC and padding are never hidden
+    hidden = (out[is_name] == 103).float().mean().item()
+    assert 0.27 < hidden < 0.33
+    assert torch.equal(out[is_name & (out != 103)], ids[is_name & (out != 103)])  # the rest are left as they were
+    assert torch.equal(mask_names(ids, labels, names, 103, 0.0, torch.Generator()), ids)
+
+
+def test_masking_names_changes_what_is_learned_and_is_seeded(tiny_model, small_docs):
+    cfg = TrainConfig(base_model=str(tiny_model), max_length=64, overlap=8, epochs=1, batch_size=4, dev_docs=0)
+    masked = replace(cfg, mask_name_probability=0.5)
+    assert train(masked, small_docs, progress=False).history == train(masked, small_docs, progress=False).history
+    assert train(cfg, small_docs, progress=False).history != train(masked, small_docs, progress=False).history
 
 
 def test_missing_base_model_names_the_script_that_makes_it(tmp_path):
@@ -200,6 +233,26 @@ def test_cli_train_evaluate_cv_export_extract(tiny_model, small_docs, tmp_path):
     (tmp_path / "bin.txt").write_bytes(b"\x00\x01\x02binary")
     r = runner.invoke(main, ["extract", str(tmp_path / "bin.txt"), "--model", str(tmp_path / "b")])
     assert r.exit_code != 0 and "binary" in r.output
+
+
+def test_export_card_only_rewrites_the_card_of_a_bundle(tiny_bundle, tmp_path):
+    bundle = tmp_path / "b"
+    shutil.copytree(tiny_bundle, bundle)
+    weights = (bundle / "model.int8.onnx").read_bytes()
+    fold = {label: {"precision": 0.5, "recall": 0.5, "f1": 0.5, "support": 2, "predicted": 2} for label in (*LABELS, "overall")}
+    (tmp_path / "cv.json").write_text(json.dumps({"folds": {"held.txt": fold}}))
+    runner = CliRunner()
+    r = runner.invoke(main, ["export", "--model", str(bundle), "--card-only", "--cv", str(tmp_path / "cv.json")])
+    assert r.exit_code == 0, r.output
+    card = (bundle / "README.md").read_text()
+    assert "| held.txt | 0.500 |" in card and "| mean of 1 |" in card and "Export check" in card, card
+    assert (bundle / "model.int8.onnx").read_bytes() == weights
+    read_manifest(bundle)  # re-hashed: the bundle still loads
+    r = runner.invoke(main, ["export", "--model", str(bundle), "--card-only"])
+    assert r.exit_code != 0 and "needs --cv" in r.output
+    (bundle / "labels.json").write_text("[]")  # a bundle changed by hand is refused, not re-hashed
+    r = runner.invoke(main, ["export", "--model", str(bundle), "--card-only", "--cv", str(tmp_path / "cv.json")])
+    assert r.exit_code != 0 and "Traceback" not in r.output, r.output
 
 
 @pytest.mark.parametrize("command", ["train", "evaluate", "cv", "export", "extract", "pseudo-label"])
