@@ -354,7 +354,8 @@ def _listed_companies(text: str, folded: str, entities: list[Entity]) -> list[En
     """The companies of a list before 等…企业 (公牛、罗特等8家企业; 支持天兵科技、天章卫星等商业航天企业):
     ORGs, as the guidelines mark listed items that are names. National reports list trades the same
     way (采煤、发电、冶炼、化工等企业), so a list counts once the model tagged an item ORG (at any
-    score) or an item is a name and a company's type word (森工集团). Before 等…项目 only such items
+    score), an item is a name and a company's type word (森工集团), or no item is a word of jieba's
+    dictionary (超聚变、许继、平高). Before 等…项目 only such items
     are taken (垠雨科技、悦达电子等3个项目: a company standing for its project); the others may be
     projects. Added where nothing lies but ORGs the model found in the list (unsure, or several
     items as one: 福贝贝、益达), which they replace. The rule is sure of them: score 1."""
@@ -369,9 +370,13 @@ def _listed_companies(text: str, folded: str, entities: list[Entity]) -> list[En
         a, b = items[0]
         if verb := _LEADING_VERB.match(folded, a, b):  # 支持 | 超聚变
             items[0] = (verb.end(), b)
-        named = any(e.label == "ORG" for e in near) or any(_company_type_ends(folded, a, b) for a, b in items)
+        named = (
+            any(e.label == "ORG" for e in near)
+            or any(_company_type_ends(folded, a, b) for a, b in items)
+            or all(_not_a_word(folded[a:b]) for a, b in items)
+        )
         if m.group(2) != "项目" and not named:
-            continue  # a list of trades (工业、商业、运输等企业) until the model or a type word shows names
+            continue  # a list of trades (工业、商业、运输等企业) until the model, a type word or jieba shows names
         for a, b in items:
             if not 2 <= b - a <= _LISTED_ITEM or any(c.isdigit() for c in folded[a:b]):
                 continue
@@ -380,6 +385,14 @@ def _listed_companies(text: str, folded: str, entities: list[Entity]) -> list[En
             if all(e in listed for e in _overlapping(entities, starts, a, b)):
                 found.append(Entity(a, b, "ORG", text[a:b], 1.0))
     return found
+
+
+def _not_a_word(item: str) -> bool:
+    """Whether a listed item reads as a name to jieba's dictionary: it falls apart into single
+    characters somewhere (超 | 聚变, 许 | 继, 桔子 | 数 | 科), or is one word jieba calls a name (比亚迪,
+    `nr`). Trades are words, one or several (采煤, 化工, 网络 | 货运, 卫星 | 研发 | 制造)."""
+    words = list(pos_segmenter().cut(item, HMM=False))
+    return any(len(w.word) == 1 for w in words) or len(words) == 1 and words[0].flag in ("nr", "nz", "nt")
 
 
 def _company_type_ends(folded: str, a: int, b: int) -> bool:

@@ -284,8 +284,9 @@ def test_the_publishing_body_of_a_metadata_header_is_an_org():
 def test_the_items_of_a_company_list_are_orgs():
     assert rules("。支持超聚变、中创智领、许继、平高等领军企业全链条发展", ("许继", "ORG")) == [
         ("超聚变", "ORG"), ("中创智领", "ORG"), ("许继", "ORG"), ("平高", "ORG")]  # the verb 支持 is left out
-    # the model tagged none of them ORG, and no item ends in a company's type word: maybe trades
-    assert rules("。支持超聚变、中创智领、许继、平高等领军企业全链条发展") == []
+    # the model tagged none of them ORG and no item ends in a company's type word, but none is a word
+    assert rules("。支持超聚变、中创智领、许继、平高等领军企业全链条发展") == [
+        ("超聚变", "ORG"), ("中创智领", "ORG"), ("许继", "ORG"), ("平高", "ORG")]
     assert rules("分别举办采煤、发电、冶炼、化工等企业") == []
     assert rules("，提高钢铁、水泥、电解铝、房地产等行业建设项目") == []  # 房 | 地产 is no name and type word
     assert rules("，集聚了比亚迪、宁德时代等一批世界一流企业", ("宁德时代", "ORG")) == [("比亚迪", "ORG"), ("宁德时代", "ORG")]
@@ -299,6 +300,7 @@ def test_the_items_of_a_company_list_are_orgs():
     assert rules("，公牛4亿套转换器、健仕科技等7个项目竣工") == [("健仕科技", "ORG")]
     assert rules("，保障垠雨科技、悦达电子等3个项目主体结顶") == [("垠雨科技", "ORG"), ("悦达电子", "ORG")]
     assert rules("，福山路、湖滨路等3个项目完工") == []
+    assert rules("，推动灵活用工、网络货运、养老医疗等平台企业发展") == []  # trades, each made of words
     # not: kinds of firm (a long description before 企业), items the model gave another label
     assert rules("集中力量对小喷漆、小电镀等高污染和非法排污企业进行整治") == []
     assert rules("，夏宝电器、贝联百货等4家企业", ("贝联百货", "PROJECT")) == [("夏宝电器", "ORG"), ("贝联百货", "PROJECT")]
