@@ -36,6 +36,9 @@ class TrainConfig:
     # chance that a token of a PROJECT/ORG name is shown as [MASK] in training, drawn anew each batch:
     # the model must also find names by their context, as it must for names it never saw
     mask_name_probability: float = 0.0
+    # keep the pretrained word embeddings as they are: names seen in training cannot be learnt by their
+    # characters alone, so the layers above must tell a name by its context
+    freeze_word_embeddings: bool = False
     encoder_layers: int = 0  # keep only the first N layers of the base encoder (smaller and faster); 0 keeps all
     dev_docs: int = 2  # documents held out for early stopping; 0 trains on all for `epochs`
     patience: int = 5  # epochs without dev F1 gain before stopping

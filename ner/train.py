@@ -192,6 +192,8 @@ def train(
         hidden_dropout_prob=cfg.dropout,
         **_layer_limit(base, cfg.encoder_layers),
     )
+    if cfg.freeze_word_embeddings:
+        model.get_input_embeddings().weight.requires_grad_(False)  # no gradient: AdamW leaves it (and its decay) alone
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")  # a GPU when there is one
     model.to(device)
     windows = training_windows(tokenizer, train_docs, tag_ids, cfg.max_length, cfg.overlap)

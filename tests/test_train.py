@@ -179,6 +179,19 @@ def test_masking_names_changes_what_is_learned_and_is_seeded(tiny_model, small_d
     assert train(cfg, small_docs, progress=False).history != train(masked, small_docs, progress=False).history
 
 
+def test_frozen_word_embeddings_stay_as_pretrained(tiny_model, small_docs):
+    from transformers import AutoModelForTokenClassification
+
+    base = AutoModelForTokenClassification.from_pretrained(tiny_model)
+    cfg = TrainConfig(base_model=str(tiny_model), max_length=64, overlap=8, epochs=1, batch_size=4, dev_docs=0)
+    frozen = train(replace(cfg, freeze_word_embeddings=True), small_docs, progress=False).model
+    tuned = train(cfg, small_docs, progress=False).model
+    words = lambda m: m.get_input_embeddings().weight
+    assert torch.equal(words(frozen), words(base)) and not torch.equal(words(tuned), words(base))
+    layer = lambda m: m.base_model.encoder.layer[0].output.dense.weight
+    assert not torch.equal(layer(frozen), layer(base))  # the layers above still learn
+
+
 def test_missing_base_model_names_the_script_that_makes_it(tmp_path):
     with pytest.raises(FileNotFoundError, match="fetch_base_model"):
         resolve_base_model(str(tmp_path / "m3e-small"))
