@@ -25,6 +25,8 @@ that the rule is about, and what the rules made of it (nothing: dropped). One ch
 - `locations`: a PROJECT named as where something lies (永安东路和新城大道的沿线, 沈海高速新浦段两侧),
   dropped;
 - `places`: a PROJECT that is a place name and nothing more (新城, 贵阳 | 、黔南抽水蓄能电站), dropped;
+- `several`: a relative value after a change and 、/和/及 that the model gave as an AMOUNT
+  (同比下降18.18%、8.02%), made a change too;
 - `institutions`: a school or hospital the model called ORG below the shipped ORG floor (卫前幼儿园
   at 0.67), kept (score 1).
 
@@ -38,6 +40,7 @@ that the rule is about, and what the rules made of it (nothing: dropped). One ch
     python scripts/rule_changes_in_corpus.py --check routes --out docs/results/rule-changes-routes.txt
     python scripts/rule_changes_in_corpus.py --check locations --out docs/results/rule-changes-locations.txt
     python scripts/rule_changes_in_corpus.py --check places --out docs/results/rule-changes-places.txt
+    python scripts/rule_changes_in_corpus.py --check several --out docs/results/rule-changes-several.txt
     python scripts/rule_changes_in_corpus.py --check institutions --out docs/results/rule-changes-institutions.txt
 """
 
@@ -63,6 +66,7 @@ from ner.span_rules import (
     _LOCATION,
     _LEVEL_WORD,
     _PARALLEL,
+    _RELATIVE,
     _PERSON,
     _REACHED,
     _SCOPE_WORD,
@@ -135,6 +139,15 @@ def places(folded: str, entities: list[Entity]) -> list[Entity]:
     return [e for e in entities if e.label == "PROJECT" and _bare_place(folded, e.start, e.end)]
 
 
+def several(folded: str, entities: list[Entity]) -> list[Entity]:
+    """The relative AMOUNTs right after a GROWTH_RATE and 、, 和 or 及."""
+    return [
+        e for prev, e in zip(entities, entities[1:])
+        if e.label == "AMOUNT" and prev.label == "GROWTH_RATE" and _PARALLEL.fullmatch(folded, prev.end, e.start)
+        and _RELATIVE.fullmatch(folded, e.start, e.end)
+    ]
+
+
 def institutions(folded: str, entities: list[Entity]) -> list[Entity]:
     """The ORGs below the shipped ORG floor that name a school or hospital (卫前幼儿园)."""
     floor = _SHIPPED_FLOORS.get("ORG", 0.0)
@@ -163,6 +176,7 @@ CHECKS: dict[str, tuple[re.Pattern, tuple[str, ...], Callable]] = {  # sentences
     "routes": (re.compile(r"[至到][^,.;:!?、。\s]{2,20}?(?:铁路|高铁|城际|公路|高速|航道|管线|管道|线|工程|项目)"), ("PROJECT",), routes),
     "locations": (_LOCATION, ("PROJECT",), locations),
     "places": (re.compile(r"建设|项目|工程"), ("PROJECT",), places),
+    "several": (re.compile(r"[%倍点][、和及][\d.]+(?:%|倍|个百分点)"), ("AMOUNT", "GROWTH_RATE"), several),
     "institutions": (_INSTITUTION, ("ORG",), institutions),
 }
 

@@ -394,6 +394,16 @@ def test_a_route_is_named_from_its_first_place():
     assert rules("，宁波至温州铁路公司", ("温州铁路公司", "ORG")) == [("温州铁路公司", "ORG")]
 
 
+def test_one_direction_word_for_several_values():
+    text = "，PM2.5和臭氧平均浓度分别同比下降18.18%、8.02%。"
+    assert rules(text, ("同比下降18.18%", "GROWTH_RATE"), ("8.02%", "AMOUNT")) == [
+        ("同比下降18.18%", "GROWTH_RATE"), ("8.02%", "GROWTH_RATE")]
+    assert rules("，分别增长5.5%和11.2%", ("增长5.5%", "GROWTH_RATE"), ("11.2%", "AMOUNT"))[1] == ("11.2%", "GROWTH_RATE")
+    # a level after a change, or a value that is not relative, stays an AMOUNT
+    assert rules("，增长12%，占比35%", ("增长12%", "GROWTH_RATE"), ("35%", "AMOUNT"))[1] == ("35%", "AMOUNT")
+    assert rules("，增长12%、150亿元", ("增长12%", "GROWTH_RATE"), ("150亿元", "AMOUNT"))[1] == ("150亿元", "AMOUNT")
+
+
 def test_an_indicator_never_ends_in_half_an_adverb():
     text = "，限上仓储会员店、集合店零售额合计增长15.7%"
     assert rules(text, ("限上仓储会员店、集合店零售额合", "METRIC"), ("增长15.7%", "GROWTH_RATE")) == [
