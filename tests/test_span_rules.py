@@ -185,6 +185,7 @@ def rules(text: str, *spans: tuple[str, str]) -> list[tuple[str, str]]:
         ("发挥高校、科研院所作用，支持各级人民政府", [("高校", "ORG"), ("科研院所", "ORG"), ("各级人民政府", "ORG")], []),
         ("引导大中型商业银行、会计师事务所", [("大中型商业银行", "ORG"), ("会计师事务所", "ORG")], []),
         ("办好上海世博会、广交会", [("上海世博会", "ORG"), ("广交会", "ORG")], []),
+        ("，自治区人大代表建议", [("自治区", "ORG")], []),  # a level alone
         ("支持浙江大学、镇人民政府", [("浙江大学", "ORG"), ("镇人民政府", "ORG")], [("浙江大学", "ORG"), ("镇人民政府", "ORG")]),
         # nothing inside a document title is an entity, unless it is the whole title
         ("根据《中共福建省委关于制定规划的建议》，", [("中共福建省委", "ORG")], []),
@@ -415,6 +416,7 @@ def test_a_person_given_an_honour_is_no_org():
     assert rules("，宋金平评选为慈溪市道德模范，孙利英评选为宁波好人", ("宋金平", "ORG"), ("孙利英", "ORG")) == []
     assert rules("。徐淙祥被授予“时代楷模”称号", ("徐淙祥", "ORG")) == []
     assert rules("本报全媒体记者 林 君摄\n各位代表", ("林 君", "ORG")) == []  # a photo's credit
+    assert rules("，向驻桂人民解放军、武警部队官兵", ("武警部队官兵", "ORG")) == []  # soldiers, not their unit
     assert rules("宁夏日报记者 王鼎 摄\n", ("王鼎", "ORG")) == [] and rules("本报记者阮洋摄\n", ("阮洋", "ORG")) == []
     # a body given an honour, or a longer name, stays
     assert rules("，卫西村被评为宁波市优秀学习型村", ("卫西村", "ORG")) == [("卫西村", "ORG")]
