@@ -186,6 +186,7 @@ def rules(text: str, *spans: tuple[str, str]) -> list[tuple[str, str]]:
         ("引导大中型商业银行、会计师事务所", [("大中型商业银行", "ORG"), ("会计师事务所", "ORG")], []),
         ("办好上海世博会、广交会", [("上海世博会", "ORG"), ("广交会", "ORG")], []),
         ("，自治区人大代表建议", [("自治区", "ORG")], []),  # a level alone
+        ("，向各民主党派、工商联、各人民团体", [("各民主党派", "ORG"), ("工商联", "ORG"), ("各人民团体", "ORG")], [("工商联", "ORG")]),
         ("支持浙江大学、镇人民政府", [("浙江大学", "ORG"), ("镇人民政府", "ORG")], [("浙江大学", "ORG"), ("镇人民政府", "ORG")]),
         # nothing inside a document title is an entity, unless it is the whole title
         ("根据《中共福建省委关于制定规划的建议》，", [("中共福建省委", "ORG")], []),
