@@ -149,6 +149,7 @@ _HONOURED = re.compile(  # 宋金平 | 评选为慈溪市道德模范, 徐淙祥
     r"(?:道德模范|好人|楷模|劳动模范|劳模|先进个人|优秀共产党员|工匠|标兵|能手|英雄|最美[^,.;:!?。\n]{0,4}?[人者师生])"
 )
 _PERSON_NAME = 3  # longest bare person name taken from an honour (宋金平)
+_MEMBER_AFTER = re.compile(r"委员(?!会)|代表(?!大会|团|处|性)")  # 省政协 | 委员: a person's title, the body inside it
 _BYLINE_BEFORE = re.compile(r"记者[ \t\u3000]*$")  # 本报记者 | 朱江 摄: a photo's credit, as newspapers print reports
 _BYLINE_AFTER = re.compile(r"[ \t\u3000]*摄(?![影像制])")
 # qualifiers that belong to an indicator's name, and action verbs that do not (guidelines, METRIC)
@@ -518,10 +519,11 @@ def _clean_edges(folded: str, start: int, end: int) -> tuple[int, int] | None:
 
 def is_person(folded: str, start: int, end: int) -> bool:
     """Whether folded[start:end] is a person or a title, not an organization: 江泽民主席, 全国政协委员,
-    胡锦涛 | 同志, 宋金平 | 评选为…道德模范, 本报记者 | 朱江 | 摄."""
+    胡锦涛 | 同志, 省政协 | 委员, 宋金平 | 评选为…道德模范, 本报记者 | 朱江 | 摄."""
     return (
         _PERSON.search(folded, start, end) is not None
         or folded.startswith("同志", end)
+        or _MEMBER_AFTER.match(folded, end) is not None
         or end - start <= _PERSON_NAME and _HONOURED.match(folded, end) is not None
         or _BYLINE_BEFORE.search(folded, max(0, start - 4), start) is not None
         or _BYLINE_AFTER.match(folded, end) is not None

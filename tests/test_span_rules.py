@@ -418,6 +418,9 @@ def test_a_person_given_an_honour_is_no_org():
     assert rules("。徐淙祥被授予“时代楷模”称号", ("徐淙祥", "ORG")) == []
     assert rules("本报全媒体记者 林 君摄\n各位代表", ("林 君", "ORG")) == []  # a photo's credit
     assert rules("，向驻桂人民解放军、武警部队官兵", ("武警部队官兵", "ORG")) == []  # soldiers, not their unit
+    assert rules("，并请省政协委员提出意见", ("省政协", "ORG")) == []  # a title of people, the body inside it
+    assert rules("，省政协委员会", ("省政协", "ORG")) == [("省政协", "ORG")]
+    assert rules("，参加省人民代表大会", ("省人民", "ORG")) == [("省人民", "ORG")]
     assert rules("宁夏日报记者 王鼎 摄\n", ("王鼎", "ORG")) == [] and rules("本报记者阮洋摄\n", ("阮洋", "ORG")) == []
     # a body given an honour, or a longer name, stays
     assert rules("，卫西村被评为宁波市优秀学习型村", ("卫西村", "ORG")) == [("卫西村", "ORG")]
