@@ -199,8 +199,8 @@ _WORKS_END = re.compile(r"(?:工程|项目|改造|提升|整治|建设|修缮|�
 _WORKS_CHARS = "路街道桥线港站场园湖库江河渠塘湾闸坝馆楼院厂"  # a place name ending so may name the works (桃园路)
 _PLACE_LEVEL = re.compile(r"(?:省|市|县|区|镇|乡|街道)$")  # 慈溪 | 市
 _ROUTE_REACH = 6  # longest place name looked for before a route's 至 (宁波至 | 慈溪市域铁路)
-_TOWN_GOVERNMENT = re.compile(  # 镇党委, 镇人大主席团, 街道办事处 (guidelines: ORG); not 乡镇政府, 各镇政府, 镇人大代表
-    r"(?<![乡各全本该])(?:镇|街道|乡)(?:人民政府|政府|党委|党工委|人大主席团|人大|办事处)"
+_TOWN_GOVERNMENT = re.compile(  # 镇党委, 镇人大主席团, 街道办事处, 镇妇联 (guidelines: ORG); not 乡镇政府, 各镇政府, 镇人大代表
+    r"(?<![乡各全本该])(?:镇|街道|乡)(?:人民政府|政府|党委|党工委|人大主席团|人大|办事处|纪委|纪工委|团委|妇联|残联|总工会|武装部|人武部)"
     r"(?!代表|主席|副|常委|委员|书记|主任|领导|班子|工作人员|机关)"
 )
 _TITLE = re.compile(r"《[^《》\n]{1,100}》")  # a document's title, as reports quote it

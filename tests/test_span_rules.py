@@ -340,6 +340,7 @@ def test_a_towns_government_and_party_bodies_are_orgs():
     assert rules("现在，我代表镇人民政府向大会报告工作") == [("镇人民政府", "ORG")]
     assert rules("，在街道辦事處的領導下") == [("街道辦事處", "ORG")]  # traditional
     assert rules("，自觉接受镇人大主席团的法律监督") == [("镇人大主席团", "ORG")]
+    assert rules("；圆满完成镇妇联、镇残联等群团组织换届") == [("镇妇联", "ORG"), ("镇残联", "ORG")]
     # not: kinds (乡镇政府, 各镇政府), people (镇人大代表, 镇党委书记), a longer name the model found
     assert rules("，乡镇政府职能转变") == [] and rules("，各镇政府要") == []
     assert rules("，镇人大代表视察") == [] and rules("，镇党委书记") == []
