@@ -14,12 +14,12 @@ that the rule is about, and what the rules made of it (nothing: dropped). One ch
 - `scope`: a METRIC that begins with a word that only says where (我国关税总水平 → 关税总水平);
 - `parallel`: a METRIC that joins complete names of one kind (全社会用电量、西电东送电量 → two
   METRICs);
-- `people`: an ORG that is a person or a title (江泽民主席, 国务院总理, 胡锦涛 | 同志, 宋金平 |
-  评选为…道德模范, 本报记者 | 朱江 | 摄), dropped;
+- `people`: an ORG that is a person or a title (江泽民主席, 国务院总理, 武警部队官兵, 胡锦涛 | 同志,
+  省政协 | 委员, 宋金平 | 评选为…道德模范, 本报记者 | 朱江 | 摄), dropped;
 - `fractions`: an AMOUNT or GROWTH_RATE that cuts a fraction in Chinese numerals, as older
   reports write them (增长百分之十 | 八 → 增长百分之十八; 三分 | 之一 → 三分之一);
-- `generic`: an ORG that names a kind of body, not one body (高校, 科研院所, 各级人民政府), or an
-  event (上海世博会, 广交会), dropped;
+- `generic`: an ORG that names a kind of body, not one body (高校, 科研院所, 各级人民政府,
+  各民主党派), a level alone (自治区 | 人大代表建议) or an event (上海世博会, 广交会), dropped;
 - `routes`: a PROJECT that begins at a route's second place (宁波至 | 慈溪市域铁路), taken back to
   its first;
 - `locations`: a PROJECT named as where something lies (永安东路和新城大道的沿线, 沈海高速新浦段两侧),
