@@ -102,7 +102,7 @@ from .entity import Entity
 from .labels import NUMBER_LABELS
 from .normalize import DOWN_WORDS, UP_WORDS
 from .textnorm import normalize_text
-from .word_edges import pos_segmenter
+from .word_edges import pos_words
 
 _NUMBER = r"(?:[\d.,]+|[零〇一二两三四五六七八九十百千万亿]+)[余多]?"
 _RANGE = rf"{_NUMBER}(?:[-~—–至到]{_NUMBER})?"
@@ -393,8 +393,8 @@ def _not_a_word(item: str) -> bool:
     """Whether a listed item reads as a name to jieba's dictionary: it falls apart into single
     characters somewhere (超 | 聚变, 许 | 继, 桔子 | 数 | 科), or is one word jieba calls a name (比亚迪,
     `nr`). Trades are words, one or several (采煤, 化工, 网络 | 货运, 卫星 | 研发 | 制造)."""
-    words = list(pos_segmenter().cut(item, HMM=False))
-    return any(len(w.word) == 1 for w in words) or len(words) == 1 and words[0].flag in ("nr", "nz", "nt")
+    words = pos_words(item)
+    return any(len(word) == 1 for word, _ in words) or len(words) == 1 and words[0][1] in ("nr", "nz", "nt")
 
 
 def _company_type_ends(folded: str, a: int, b: int) -> bool:
@@ -615,8 +615,8 @@ def _bare_place(folded: str, start: int, end: int) -> bool:
         return False
     level = _PLACE_LEVEL.search(folded, start + 2, end)
     for name in (folded[start:end], folded[start : level.start()] if level else ""):  # 慈溪市 is a place, 慈溪 a person to jieba
-        words = list(pos_segmenter().cut(name, HMM=False))
-        if len(words) == 1 and words[0].flag == "ns":
+        words = pos_words(name)
+        if len(words) == 1 and words[0][1] == "ns":
             return True
     return False
 
@@ -626,9 +626,9 @@ def _route_start(folded: str, start: int) -> int:
     宁波 | 至 | 慈溪市域铁路项目): at the place name before 至 or 到 (jieba calls it `ns`); else `start`."""
     if start < 3 or folded[start - 1] not in "至到":
         return start
-    words = list(pos_segmenter().cut(folded[max(0, start - 1 - _ROUTE_REACH) : start - 1], HMM=False))
-    if words and words[-1].flag == "ns" and len(words[-1].word) >= 2:
-        return start - 1 - len(words[-1].word)
+    words = pos_words(folded[max(0, start - 1 - _ROUTE_REACH) : start - 1])
+    if words and words[-1][1] == "ns" and len(words[-1][0]) >= 2:
+        return start - 1 - len(words[-1][0])
     return start
 
 

@@ -29,11 +29,19 @@ def segmenter():
 
 
 @lru_cache(maxsize=1)
-def pos_segmenter():
-    """jieba's part-of-speech tagger over our own tokenizer (place names are `ns`)."""
+def _pos_segmenter():
+    """jieba's part-of-speech tagger over our own tokenizer."""
     import jieba.posseg
 
     return jieba.posseg.POSTokenizer(segmenter())
+
+
+@lru_cache(maxsize=4096)
+def pos_words(text: str) -> tuple[tuple[str, str], ...]:
+    """(word, part of speech) of `text` by jieba's dictionary (HMM off, as for word edges; place
+    names are `ns`). The span rules ask this of the same short names again and again (every
+    PROJECT, on every pass), so answers are kept."""
+    return tuple((w.word, w.flag) for w in _pos_segmenter().cut(text, HMM=False))
 
 
 def word_starts(text: str) -> set[int]:
