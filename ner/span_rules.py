@@ -133,11 +133,12 @@ _SHARE_VERB = re.compile(r"(?:只|仅|约|已|均|共|就|则|也|都|还|分别
 _SHARE_OF = re.compile(r"比|[^,.;:!?、。\s\d]{1,12}?(?:比重|比例|份额)")  # 产业投资占 | 全部投资比重, 制造业增加值占 | 比
 _COUNTED = re.compile(rf"{_NUMBER}[个种类项家所]")  # 14类 | 场所总覆盖率: what a rate is taken over
 _RATIO_NAME = re.compile(r"(?:率|比重|比例|占比)$")
+_LEVELS = "省|市|县|区|镇|乡|街道"  # of a place or its government, below the nation
 _GENERIC_ORG = re.compile(  # kinds of body, not named ones (guidelines: 企业, 高校, 村卫生室, 上级党委)
     r"(?:各级?|各类|有关|相关|上级|基层)?(?:大中型|中小型?|大型|国有|地方|农村)?(?:企业|高校|高等院校|科研院所|科研机构|中小学"
     r"|托儿所|敬老院|养老院|协会|行业协会|(?:行业协会)?商会|银行|商业银行|金融机构|(?:金融)?控股公司|会计师事务所|医院|学校"
     r"|生产队|合作社|村(?:民|居)委员会|村卫生室|党委|政府|人民政府|社会组织|民主党派|人民团体|群团组织)"
-    r"|自治区|省|市|县|区|镇|乡|街道"  # a level alone: 自治区 | 人大代表建议
+    rf"|自治区|{_LEVELS}"  # a level alone: 自治区 | 人大代表建议
 )
 _BARE_VILLAGE = re.compile(  # a village by its name alone is a place, not works (杜家桥宜居村, 大岐山中心村 are)
     r"[一-龥]{1,5}(?<!特色|中心|宜居|典范|示范|精品|样板|美丽|未来|和美)(?:新村|村|社区)"
@@ -197,7 +198,7 @@ _LOCATION = re.compile(rf"的?(?:{_ALONG})")  # 永安东路和新城大道的�
 _LOCATION_END = re.compile(rf"(?:{_ALONG})$")  # 祝墩横路及坎胜路沿线
 _WORKS_END = re.compile(r"(?:工程|项目|改造|提升|整治|建设|修缮|整修|拓宽|扩建)$")  # works, not a place: 永安东路改造
 _WORKS_CHARS = "路街道桥线港站场园湖库江河渠塘湾闸坝馆楼院厂"  # a place name ending so may name the works (桃园路)
-_PLACE_LEVEL = re.compile(r"(?:省|市|县|区|镇|乡|街道)$")  # 慈溪 | 市
+_PLACE_LEVEL = re.compile(rf"(?:{_LEVELS})$")  # 慈溪 | 市
 _ROUTE_REACH = 6  # longest place name looked for before a route's 至 (宁波至 | 慈溪市域铁路)
 _TOWN_GOVERNMENT = re.compile(  # 镇党委, 镇人大主席团, 街道办事处, 镇妇联 (guidelines: ORG); not 乡镇政府, 各镇政府, 镇人大代表
     r"(?<![乡各全本该])(?:镇|街道|乡)(?:人民政府|政府|党委|党工委|人大主席团|人大|办事处|纪委|纪工委|团委|妇联|残联|总工会|武装部|人武部)"
