@@ -80,13 +80,14 @@ def train(
     docs = _load_docs(data)
     out = out or f"models/{Path(config_path).stem}"
     _check_teacher(cfg, teacher, "--teacher")
-    added = _self_training_docs(cfg, teacher, docs) if teacher else []
+    added = _extra_docs(cfg, docs) + (_self_training_docs(cfg, teacher, docs) if teacher else [])
     try:
         result = run_train(cfg, docs, extra=added)
     except FileNotFoundError as exc:
         _fail(str(exc))
     n_spans = sum(len(d.spans) for d in docs)
-    more = f", and {len(added)} sentences labelled by {teacher}" if added else ""
+    sources = [f"`{cfg.extra_training_data}`"] * bool(cfg.extra_training_data) + [f"sentences labelled by {teacher}"] * bool(teacher)
+    more = f", and {len(added)} training-only documents ({'; '.join(sources)})" if added else ""
     save_model(result, out, f"{len(docs)} documents, {n_spans} spans from {data}{more}")
     if result.dev_scores:
         click.echo(format_table(result.dev_scores["span"], "dev, exact character spans"))
@@ -167,6 +168,7 @@ def cv(
     if unknown:
         _fail(f"unknown document id(s): {', '.join(sorted(unknown))}")
     _check_teacher(cfg, teachers, "--teachers")
+    fixed = _extra_docs(cfg, docs)
     if teachers:
         lacking = [d.id for d in docs if (not only or d.id in only) and not (Path(teachers) / d.id).is_dir()]
         if lacking:
@@ -197,7 +199,8 @@ def cv(
     try:
         result = cross_validate(
             cfg, docs, only=list(only) or None, on_fold=report, done=done, save_models=save_models,
-            extra=(lambda held: _self_training_docs(cfg, str(Path(teachers) / held.id), docs)) if teachers else None,
+            extra=(lambda held: fixed + (_self_training_docs(cfg, str(Path(teachers) / held.id), docs) if teachers else []))
+            if fixed or teachers else None,
         )
     except FileNotFoundError as exc:
         _fail(str(exc))
@@ -221,6 +224,19 @@ def _check_teacher(cfg, teacher: str | None, option: str) -> None:
             f"the config sets self_training_corpus: {option} is needed" if cfg.self_training_corpus
             else f"{option} is for self-training, and the config sets no self_training_corpus"
         )
+
+
+def _extra_docs(cfg, gold) -> list:
+    """The config's extra_training_data; text shared with a gold document would leak into its fold."""
+    from .pseudo_label import contains_gold
+
+    if not cfg.extra_training_data:
+        return []
+    extra = _load_docs(cfg.extra_training_data)
+    shared = [d.id for d in extra if any(d.text in g.text for g in gold) or contains_gold(d.text, gold)]
+    if shared:
+        _fail(f"extra_training_data {cfg.extra_training_data} repeats gold documents: {', '.join(shared[:5])}")
+    return extra
 
 
 def _self_training_docs(cfg, teacher: str, gold) -> list:

@@ -60,6 +60,9 @@ class TrainConfig:
     self_training_corpus: str = ""  # "" trains on gold only
     self_training_min_confidence: float = 0.9  # every token of a kept sentence at least this sure
     self_training_chars: int = 40_000  # characters of confident sentences to add
+    # reviewed annotations of other text (a Label Studio export file or folder) added to the training
+    # data of `ner train` and of every `ner cv` fold, never held out or scored: more names to learn from
+    extra_training_data: str = ""
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> "TrainConfig":

@@ -51,7 +51,8 @@ def write_model_card(out: Path, cfg: TrainConfig, metrics: dict, data_desc: str)
         + (
             f"; self-training on {cfg.self_training_chars:,} characters of `{cfg.self_training_corpus}` "
             f"(sentences sure to {cfg.self_training_min_confidence})" if cfg.self_training_corpus else ""
-        ),
+        )
+        + (f"; also trained on the reviewed annotations of `{cfg.extra_training_data}`" if cfg.extra_training_data else ""),
         f"- Training time: {metrics.get('train_seconds', 0):.0f} s"
         + (f", peak memory {metrics['peak_rss_mb']:.0f} MB" if metrics.get("peak_rss_mb") else ""),
         "",

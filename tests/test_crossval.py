@@ -146,3 +146,34 @@ def test_each_fold_keeps_its_candidates_and_the_floors_filter_them(cv_setup):
     names = known_names(docs[1:])
     text = docs[0].text
     assert known["predictions"] == [c[:3] for c in plain["candidates"] if c[3] >= 1.0 or normalize_text(text[c[0] : c[1]]) in names.get(c[2], ())]
+
+
+def test_extra_training_data_is_trained_on_in_every_fold_and_never_scored(cv_setup):
+    docs, data, tmp = cv_setup
+    extra = [Document("corpus-1", "推进杭州湾引水工程建设，公牛集团营收增长5%。", [Span(2, 9, "PROJECT"), Span(13, 17, "ORG")])]
+    (tmp / "extra.json").write_text(json.dumps(to_tasks(extra), ensure_ascii=False), encoding="utf-8")
+    cfg = yaml.safe_load((tmp / "cfg.yaml").read_text())
+    (tmp / "extra.yaml").write_text(yaml.safe_dump({**cfg, "extra_training_data": str(tmp / "extra.json"), "dev_docs": 0}))
+    r = CliRunner().invoke(main, ["train", "--config", str(tmp / "extra.yaml"), "--data", str(data), "--out", str(tmp / "m")])
+    assert r.exit_code == 0, r.output
+    metrics = json.loads((tmp / "m" / "metrics.json").read_text())
+    assert sorted(metrics["train_documents"]) == sorted([d.id for d in docs] + ["corpus-1"])
+    assert "also trained on the reviewed annotations of" in (tmp / "m" / "README.md").read_text()
+    kept = json.loads((tmp / "m" / "known_names.json").read_text())
+    assert kept == {label: sorted(names) for label, names in known_names(docs).items()}  # names of the gold only
+
+    r = CliRunner().invoke(main, ["cv", "--config", str(tmp / "extra.yaml"), "--data", str(data), "--out", str(tmp / "cv.json"), "--only", docs[0].id])
+    assert r.exit_code == 0, r.output
+    fold = json.loads((tmp / "cv.json").read_text())["folds"]
+    assert list(fold) == [docs[0].id] and fold[docs[0].id]["training_only_documents"] == 1
+
+
+def test_extra_training_data_that_repeats_gold_text_is_refused(cv_setup):
+    docs, data, tmp = cv_setup
+    leak = [Document("corpus-2", "前言。" + docs[1].text[:120], [])]  # a corpus paragraph that quotes a gold document
+    (tmp / "leak.json").write_text(json.dumps(to_tasks(leak), ensure_ascii=False), encoding="utf-8")
+    cfg = yaml.safe_load((tmp / "cfg.yaml").read_text())
+    (tmp / "leak.yaml").write_text(yaml.safe_dump({**cfg, "extra_training_data": str(tmp / "leak.json")}))
+    for command in (["train", "--out", str(tmp / "m")], ["cv"]):
+        r = CliRunner().invoke(main, [command[0], "--config", str(tmp / "leak.yaml"), "--data", str(data), *command[1:]])
+        assert r.exit_code != 0 and "repeats gold documents: corpus-2" in r.output
