@@ -6,13 +6,14 @@ is the same loop for reviewers who work on text files (annotator agents, or a pe
 editor): `make` picks the corpus paragraphs densest in works and bodies, from reports of
 provinces that no gold document comes from (so no fold is scored on a place its extra data
 covers), pre-annotates them with a model, and writes them in an inline markup,
-`推进[杭州湾引水工程]{PROJECT}建设`, a few paragraphs per batch file. A reviewer corrects each
-batch by the guidelines (`../shared/annotation-guidelines.md`) and writes it back; `collect`
+`推进[杭州湾引水工程]{PROJECT}建设`, a few paragraphs per batch file, beside the beginnings of a
+few gold documents in the same markup (gold-examples.md). A reviewer corrects each batch by the
+guidelines (`../shared/annotation-guidelines.md`) and those examples and writes it back; `collect`
 checks that the text of every reviewed paragraph is unchanged and every label known, and writes
 a Label Studio JSON export, whose `completed_by` names the review.
 
     python scripts/review_batches.py make --model models/default --corpus ../shared/corpus/reports.jsonl \\
-        --out runs/review --chars 28000 --batch-chars 3800
+        --out runs/review --chars 31000 --batch-chars 3800
     python scripts/review_batches.py make --focus bodies --skip runs/review/originals.json \\
         --out runs/review-bodies --chars 22000 --batch-chars 3200
     # … review each batch-NN.md into reviewed-NN.md …
@@ -41,6 +42,8 @@ FOCUS = {  # what makes a paragraph worth reviewing: the words around the names 
         r"集团|公司|股份|银行|大学|学院|研究院|研究所|实验室|协会|商会|联盟|基金|医院|总部|落户|签约|入选|认定|获评|荣获|被评为"
     ),
 }
+EXAMPLES = ("shandong_2026.txt", "jiangsu_2026.txt", "003_290d1d244b254d38.txt")  # shown to reviewers
+EXAMPLE_CHARS = 3200
 GOLD_PLACES = ("北京", "安徽", "山东", "江苏", "河南", "湖北", "湖南", "福建")  # the gold documents' provinces
 
 
@@ -109,6 +112,9 @@ def make(args: argparse.Namespace) -> None:
         size += len(para)
     for k, batch in enumerate(batches, 1):
         (args.out / f"batch-{k:02d}.md").write_text("\n\n".join(batch) + "\n", encoding="utf-8")
+    gold = {d.id: d for d in load_documents(args.gold)}
+    examples = [f"### gold example: {i} (its beginning)\n{markup(gold[i].text, gold[i].spans)[:EXAMPLE_CHARS]}" for i in args.examples]
+    (args.out / "gold-examples.md").write_text("\n\n".join(examples) + "\n", encoding="utf-8")  # how reviewed gold reads
     (args.out / "originals.json").write_text(json.dumps(dict(chosen), ensure_ascii=False, indent=1), encoding="utf-8")
     print(f"{len(chosen)} paragraphs, {total:,} characters, {len(batches)} batches in {args.out}")
 
@@ -150,6 +156,8 @@ def main() -> None:
     m.add_argument("--chars", type=int, default=28_000, help="characters of paragraphs to pick")
     m.add_argument("--batch-chars", type=int, default=3_500, help="characters per batch file")
     m.add_argument("--per-report", type=int, default=2, help="paragraphs at most from one report")
+    m.add_argument("--gold", default="annotations", help="gold exports, for the reviewers' examples")
+    m.add_argument("--examples", nargs="+", default=EXAMPLES, help="gold documents whose beginning shows reviewers the conventions")
     m.add_argument("--focus", choices=sorted(FOCUS), default="works", help="pick paragraphs dense in works or in bodies")
     m.add_argument("--skip", type=Path, action="append", default=[], help="originals.json of an earlier round: its paragraphs are not picked again")
     c = sub.add_parser("collect", help="check reviewed batches and write a Label Studio export")
