@@ -86,7 +86,11 @@ def train(
     except FileNotFoundError as exc:
         _fail(str(exc))
     n_spans = sum(len(d.spans) for d in docs)
-    sources = [f"`{cfg.extra_training_data}`"] * bool(cfg.extra_training_data) + [f"sentences labelled by {teacher}"] * bool(teacher)
+    sources = []
+    if cfg.extra_training_data:
+        sources.append(f"`{cfg.extra_training_data}`")
+    if teacher:
+        sources.append(f"sentences labelled by {teacher}")
     more = f", and {len(added)} training-only documents ({'; '.join(sources)})" if added else ""
     save_model(result, out, f"{len(docs)} documents, {n_spans} spans from {data}{more}")
     if result.dev_scores:
